@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages vitcpp needs; quick no-op when all are present.
+set -euo pipefail
+packages=(build-essential cmake ninja-build libeigen3-dev libdnnl-dev zlib1g-dev
+          nlohmann-json3-dev libstb-dev libgtest-dev)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}" >&2
+  [ "$(id -u)" = 0 ] || { echo "install_deps: run as root to install ${missing[*]}" >&2; exit 1; }
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
