@@ -1,0 +1,56 @@
+#include "mapped_file.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "error.h"
+
+namespace vit {
+
+namespace {
+
+struct Mapping {
+  void* address = nullptr;
+  size_t length = 0;
+  ~Mapping() {
+    if (address && length) munmap(address, length);
+  }
+};
+
+}  // namespace
+
+ByteView map_file(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) fail(path, std::string("cannot open: ") + std::strerror(errno));
+  struct stat st {};
+  if (fstat(fd, &st) != 0) {
+    int e = errno;
+    ::close(fd);
+    fail(path, std::string("cannot stat: ") + std::strerror(e));
+  }
+  if (!S_ISREG(st.st_mode)) {
+    ::close(fd);
+    fail(path, S_ISDIR(st.st_mode) ? "is a directory, expected a file" : "is not a regular file");
+  }
+  auto mapping = std::make_shared<Mapping>();
+  mapping->length = static_cast<size_t>(st.st_size);
+  if (mapping->length > 0) {
+    void* p = mmap(nullptr, mapping->length, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (p == MAP_FAILED) {
+      int e = errno;
+      ::close(fd);
+      mapping->length = 0;
+      fail(path, std::string("cannot map: ") + std::strerror(e));
+    }
+    mapping->address = p;
+  }
+  ::close(fd);
+  return ByteView{static_cast<const uint8_t*>(mapping->address), mapping->length, mapping};
+}
+
+}  // namespace vit

@@ -1,0 +1,21 @@
+// Locates the data beside the checkout (../shared) and gives each test a scratch folder.
+#pragma once
+#include <string>
+
+namespace vit::test {
+
+// ../shared/fixtures, ../shared/digits, ... ; empty when ../shared is absent.
+std::string shared_dir();
+std::string fixtures_dir();
+std::string fixture(const std::string& name);  // fixtures_dir()/name
+// A fresh, empty folder under the build tree for the calling test.
+std::string scratch_dir(const std::string& name);
+std::string read_text(const std::string& path);
+
+}  // namespace vit::test
+
+// Skips the current test with a clear message when ../shared is absent (CI always has it).
+#define VIT_REQUIRE_SHARED()                                                         \
+  do {                                                                               \
+    if (::vit::test::shared_dir().empty()) GTEST_SKIP() << "../shared is absent";     \
+  } while (0)
