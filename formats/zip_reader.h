@@ -2,6 +2,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "byte_view.h"
@@ -43,6 +44,7 @@ class ZipArchive {
   std::string where_;
   ZipLimits limits_;
   std::vector<ZipEntry> entries_;
+  std::unordered_map<std::string, size_t> index_;  // name -> position in entries_
 };
 
 // True when the bytes start with a ZIP local file header or end-of-central-directory record.
