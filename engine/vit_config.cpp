@@ -1,0 +1,231 @@
+#include "engine/vit_config.h"
+
+#include "formats/error.h"
+
+namespace vit {
+
+namespace {
+
+struct NamedPooling {
+  Pooling pooling;
+  const char* name;
+};
+constexpr NamedPooling kPoolings[] = {{Pooling::Token, "token"}, {Pooling::Avg, "avg"},
+                                      {Pooling::Max, "max"}, {Pooling::AvgMax, "avgmax"},
+                                      {Pooling::Map, "map"}};
+
+struct NamedActivation {
+  Activation activation;
+  const char* name;
+};
+// The first spelling of each is the one written; the others are transformers' aliases.
+constexpr NamedActivation kActivations[] = {
+    {Activation::GeluErf, "gelu"},           {Activation::GeluTanh, "gelu_pytorch_tanh"},
+    {Activation::QuickGelu, "quick_gelu"},   {Activation::GeluTanh, "gelu_new"},
+    {Activation::GeluTanh, "gelu_fast"},     {Activation::GeluTanh, "gelu_tanh"}};
+
+template <typename T>
+T required(const nlohmann::json& json, const char* key, const std::string& where) {
+  auto it = json.find(key);
+  if (it == json.end() || it->is_null()) fail(where, std::string("missing \"") + key + "\"");
+  try {
+    return it->get<T>();
+  } catch (const nlohmann::json::exception&) {
+    fail(where, std::string("\"") + key + "\" has the wrong type");
+  }
+}
+
+template <typename T>
+T optional(const nlohmann::json& json, const char* key, T fallback, const std::string& where) {
+  auto it = json.find(key);
+  if (it == json.end() || it->is_null()) return fallback;
+  return required<T>(json, key, where);
+}
+
+void read_image_size(const nlohmann::json& json, VitConfig* config, const std::string& where) {
+  auto it = json.find("image_size");
+  if (it == json.end()) fail(where, "missing \"image_size\"");
+  if (it->is_number_integer()) {
+    config->image_height = config->image_width = it->get<int>();
+  } else if (it->is_array() && it->size() == 2 && (*it)[0].is_number_integer() &&
+             (*it)[1].is_number_integer()) {
+    config->image_height = (*it)[0].get<int>();
+    config->image_width = (*it)[1].get<int>();
+  } else {
+    fail(where, "\"image_size\" must be an integer or [height, width]");
+  }
+}
+
+}  // namespace
+
+const char* pooling_name(Pooling pooling) {
+  for (const auto& p : kPoolings)
+    if (p.pooling == pooling) return p.name;
+  return "?";
+}
+
+const char* activation_name(Activation activation) {
+  for (const auto& a : kActivations)
+    if (a.activation == activation) return a.name;
+  return "?";
+}
+
+bool VitConfig::is_hf_vit() const {
+  return class_token && !distillation_token && register_tokens == 0 && pos_embed_covers_prefix &&
+         patch_bias && !qk_norm && !layer_scale && !norm_pre && final_norm && !fc_norm &&
+         pooling == Pooling::Token && activation != Activation::QuickGelu;
+}
+
+void VitConfig::validate(const std::string& where) const {
+  auto positive = [&](int value, const char* what) {
+    if (value <= 0 || value > (1 << 20)) fail(where, std::string(what) + " must be positive, got " + std::to_string(value));
+  };
+  positive(num_channels, "num_channels");
+  positive(image_height, "image height");
+  positive(image_width, "image width");
+  positive(patch_size, "patch_size");
+  positive(hidden_size, "hidden_size");
+  positive(num_layers, "num_hidden_layers");
+  positive(num_heads, "num_attention_heads");
+  positive(intermediate_size, "intermediate_size");
+  if (num_classes < 0) fail(where, "negative number of classes");
+  if (register_tokens < 0 || register_tokens > 1024) fail(where, "bad number of register tokens");
+  if (hidden_size % num_heads != 0)
+    fail(where, "hidden size " + std::to_string(hidden_size) + " is not divisible by " +
+                    std::to_string(num_heads) + " attention heads");
+  if (image_height % patch_size != 0 || image_width % patch_size != 0)
+    fail(where, "image size " + std::to_string(image_height) + "x" + std::to_string(image_width) +
+                    " is not a multiple of the patch size " + std::to_string(patch_size));
+  if (!(layer_norm_eps > 0.0f && layer_norm_eps < 1.0f)) fail(where, "layer_norm_eps out of range");
+  if ((pooling == Pooling::Avg || pooling == Pooling::Max || pooling == Pooling::AvgMax) &&
+      grid_height() * grid_width() == 0)
+    fail(where, "average pooling needs patch tokens");
+  if (pooling == Pooling::Token && prefix_tokens() == 0)
+    fail(where, "token pooling needs a class token");
+  if (distillation_token && !class_token) fail(where, "a distillation token needs a class token");
+}
+
+VitConfig config_from_json(const nlohmann::json& json, const std::string& where) {
+  if (!json.is_object()) fail(where, "config is not a JSON object");
+  const std::string model_type = optional<std::string>(json, "model_type", "", where);
+  if (model_type != "vit" && model_type != "vitcpp" && model_type != "deit")
+    fail(where, "model_type \"" + model_type + "\" is not a ViT (expected \"vit\" or \"vitcpp\")");
+  VitConfig c;
+  c.num_channels = optional<int>(json, "num_channels", 3, where);
+  read_image_size(json, &c, where);
+  c.patch_size = required<int>(json, "patch_size", where);
+  c.hidden_size = required<int>(json, "hidden_size", where);
+  c.num_layers = required<int>(json, "num_hidden_layers", where);
+  c.num_heads = required<int>(json, "num_attention_heads", where);
+  c.intermediate_size = required<int>(json, "intermediate_size", where);
+  c.layer_norm_eps = static_cast<float>(optional<double>(json, "layer_norm_eps", 1e-12, where));
+  c.qkv_bias = optional<bool>(json, "qkv_bias", true, where);
+  const std::string act = optional<std::string>(json, "hidden_act", "gelu", where);
+  bool known_act = false;
+  for (const auto& a : kActivations) {
+    if (act == a.name) {
+      c.activation = a.activation;
+      known_act = true;
+    }
+  }
+  if (!known_act) fail(where, "unsupported hidden_act \"" + act + "\"");
+
+  if (json.contains("id2label") && json["id2label"].is_object()) {
+    for (const auto& [key, value] : json["id2label"].items()) {
+      if (!value.is_string()) fail(where, "id2label values must be strings");
+      try {
+        c.id2label[std::stoi(key)] = value.get<std::string>();
+      } catch (const std::exception&) {
+        fail(where, "id2label key \"" + key + "\" is not an integer");
+      }
+    }
+  }
+  const auto architectures = json.value("architectures", nlohmann::json::array());
+  const bool headless = architectures.is_array() && architectures.size() == 1 &&
+                        architectures[0].is_string() &&
+                        (architectures[0] == "ViTModel" || architectures[0] == "VitcppModel");
+  c.num_classes = optional<int>(json, "num_labels", headless ? 0 : static_cast<int>(c.id2label.size()), where);
+
+  if (model_type == "vitcpp") {
+    c.class_token = required<bool>(json, "class_token", where);
+    c.distillation_token = required<bool>(json, "distillation_token", where);
+    c.register_tokens = required<int>(json, "register_tokens", where);
+    c.pos_embed_covers_prefix = required<bool>(json, "pos_embed_covers_prefix", where);
+    c.patch_bias = required<bool>(json, "patch_bias", where);
+    c.qk_norm = required<bool>(json, "qk_norm", where);
+    c.layer_scale = required<bool>(json, "layer_scale", where);
+    c.norm_pre = required<bool>(json, "norm_pre", where);
+    c.final_norm = required<bool>(json, "final_norm", where);
+    c.fc_norm = required<bool>(json, "fc_norm", where);
+    const std::string pool = required<std::string>(json, "pooling", where);
+    bool known_pool = false;
+    for (const auto& p : kPoolings) {
+      if (pool == p.name) {
+        c.pooling = p.pooling;
+        known_pool = true;
+      }
+    }
+    if (!known_pool) fail(where, "unsupported pooling \"" + pool + "\"");
+    c.num_classes = required<int>(json, "num_classes", where);
+  }
+  c.validate(where);
+  return c;
+}
+
+nlohmann::json config_to_json(const VitConfig& c) {
+  const bool hf = c.is_hf_vit();
+  nlohmann::json j;
+  if (hf) {
+    j["architectures"] = {c.num_classes > 0 ? "ViTForImageClassification" : "ViTModel"};
+    j["model_type"] = "vit";
+    j["attention_probs_dropout_prob"] = 0.0;
+    j["hidden_dropout_prob"] = 0.0;
+    j["initializer_range"] = 0.02;
+    j["encoder_stride"] = c.patch_size;
+  } else {
+    j["architectures"] = {c.num_classes > 0 ? "VitcppForImageClassification" : "VitcppModel"};
+    j["model_type"] = "vitcpp";
+  }
+  j["hidden_size"] = c.hidden_size;
+  j["num_hidden_layers"] = c.num_layers;
+  j["num_attention_heads"] = c.num_heads;
+  j["intermediate_size"] = c.intermediate_size;
+  j["hidden_act"] = activation_name(c.activation);
+  j["layer_norm_eps"] = static_cast<double>(c.layer_norm_eps);
+  if (c.image_height == c.image_width)
+    j["image_size"] = c.image_height;
+  else
+    j["image_size"] = {c.image_height, c.image_width};
+  j["patch_size"] = c.patch_size;
+  j["num_channels"] = c.num_channels;
+  j["qkv_bias"] = c.qkv_bias;
+  j["torch_dtype"] = "float32";
+  if (!hf) {
+    j["num_classes"] = c.num_classes;
+    j["class_token"] = c.class_token;
+    j["distillation_token"] = c.distillation_token;
+    j["register_tokens"] = c.register_tokens;
+    j["pos_embed_covers_prefix"] = c.pos_embed_covers_prefix;
+    j["patch_bias"] = c.patch_bias;
+    j["qk_norm"] = c.qk_norm;
+    j["layer_scale"] = c.layer_scale;
+    j["norm_pre"] = c.norm_pre;
+    j["final_norm"] = c.final_norm;
+    j["fc_norm"] = c.fc_norm;
+    j["pooling"] = pooling_name(c.pooling);
+  }
+  if (c.num_classes > 0) {
+    nlohmann::json id2label = nlohmann::json::object(), label2id = nlohmann::json::object();
+    for (int i = 0; i < c.num_classes; ++i) {
+      auto it = c.id2label.find(i);
+      std::string label = it != c.id2label.end() ? it->second : "LABEL_" + std::to_string(i);
+      id2label[std::to_string(i)] = label;
+      label2id[label] = i;
+    }
+    j["id2label"] = id2label;
+    j["label2id"] = label2id;
+  }
+  return j;
+}
+
+}  // namespace vit
