@@ -8,6 +8,7 @@
 #include "error.h"
 #include "inflate.h"
 #include "le_bytes.h"
+#include "quoted_name.h"
 
 namespace vit {
 
@@ -35,23 +36,6 @@ constexpr uint16_t kFlagEncrypted = 1u << 0;
 constexpr uint16_t kFlagDescriptor = 1u << 3;
 constexpr uint16_t kFlagStrongEncryption = 1u << 6;
 constexpr uint16_t kFlagMaskedDirectory = 1u << 13;
-
-// Names come from the file: keep error messages on one line and of sane length.
-std::string printable(const std::string& name) {
-  std::string out;
-  for (unsigned char c : name.substr(0, 200)) {
-    if (c >= 0x20 && c != 0x7f) {
-      out += static_cast<char>(c);
-    } else {
-      static const char kHex[] = "0123456789abcdef";
-      out += "\\x";
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  if (name.size() > 200) out += "...";
-  return "\"" + out + "\"";
-}
 
 std::string range_string(uint64_t offset, uint64_t length) {
   return "[" + std::to_string(offset) + ", +" + std::to_string(length) + ")";
@@ -155,14 +139,14 @@ uint64_t next_zip64_value(const ExtraField& zip64, uint64_t* cursor, const std::
 
 void check_name(const std::string& name, const std::string& where) {
   if (name.empty()) fail(where, "an entry has an empty name");
-  if (name.find('\0') != std::string::npos) fail(where, "entry " + printable(name) + ": name contains a NUL byte");
-  if (name[0] == '/' || name[0] == '\\') fail(where, "entry " + printable(name) + ": absolute path");
+  if (name.find('\0') != std::string::npos) fail(where, "entry " + quoted_name(name) + ": name contains a NUL byte");
+  if (name[0] == '/' || name[0] == '\\') fail(where, "entry " + quoted_name(name) + ": absolute path");
   size_t start = 0;
   while (start <= name.size()) {
     size_t end = name.find_first_of("/\\", start);
     if (end == std::string::npos) end = name.size();
     if (name.compare(start, end - start, "..") == 0)
-      fail(where, "entry " + printable(name) + ": name contains a '..' path component");
+      fail(where, "entry " + quoted_name(name) + ": name contains a '..' path component");
     start = end + 1;
   }
 }
@@ -205,7 +189,7 @@ CentralRecord read_central_record(const ByteView& file, uint64_t* pos, uint64_t 
   const uint64_t variable = uint64_t{name_len} + extra_len + comment_len;
   if (!fits(*pos + kCentralSize, variable, end)) fail(where, "central directory is truncated");
   e.name.assign(reinterpret_cast<const char*>(c + kCentralSize), name_len);
-  const std::string entry = printable(e.name);
+  const std::string entry = quoted_name(e.name);
   ByteView extra{c + kCentralSize + name_len, extra_len, nullptr};
   *pos += kCentralSize + variable;
 
@@ -233,7 +217,7 @@ CentralRecord read_central_record(const ByteView& file, uint64_t* pos, uint64_t 
 }
 
 void check_sizes(const ZipEntry& e, const ByteView& file, const ZipLimits& limits, const std::string& where) {
-  const std::string entry = printable(e.name);
+  const std::string entry = quoted_name(e.name);
   if (e.compressed_size > file.size)
     fail(where, "entry " + entry + ": declares " + std::to_string(e.compressed_size) +
                     " bytes of data but the file has only " + std::to_string(file.size));
@@ -257,7 +241,7 @@ void check_sizes(const ZipEntry& e, const ByteView& file, const ZipLimits& limit
 // directory is the one used.
 uint64_t descriptor_length(const ZipEntry& e, const ByteView& file, uint64_t data_end, uint64_t bound,
                            const std::string& where) {
-  const std::string entry = printable(e.name);
+  const std::string entry = quoted_name(e.name);
   for (uint64_t sig : {4, 0}) {
     if (sig && (!fits(data_end, 4, bound) || load_le32(file.data + data_end) != kDescriptorSig)) continue;
     for (uint64_t width : {4, 8}) {
@@ -276,7 +260,7 @@ uint64_t descriptor_length(const ZipEntry& e, const ByteView& file, uint64_t dat
 // the entry (data descriptor included) ends.
 uint64_t read_local_header(ZipEntry& e, uint16_t central_flags, const ByteView& file, uint64_t bound,
                            const std::string& where) {
-  const std::string entry = printable(e.name);
+  const std::string entry = quoted_name(e.name);
   if (!fits(e.local_header_offset, kLocalSize, bound))
     fail(where, "entry " + entry + ": local header offset " + std::to_string(e.local_header_offset) +
                     " is past the end of the entry area (" + std::to_string(bound) + " bytes)");
@@ -293,7 +277,7 @@ uint64_t read_local_header(ZipEntry& e, uint16_t central_flags, const ByteView& 
     fail(where, "entry " + entry + ": local header runs past the end of the entry area");
   if (name_len != e.name.size() || std::memcmp(l + kLocalSize, e.name.data(), name_len) != 0)
     fail(where, "entry " + entry + ": local header names " +
-                    printable(std::string(reinterpret_cast<const char*>(l + kLocalSize), name_len)) +
+                    quoted_name(std::string(reinterpret_cast<const char*>(l + kLocalSize), name_len)) +
                     ", the central directory disagrees");
   if (method != e.method) fail(where, "entry " + entry + ": local header and central directory disagree on the method");
   if (flags & (kFlagEncrypted | kFlagStrongEncryption))
@@ -350,7 +334,7 @@ ZipArchive ZipArchive::open(ByteView file, const std::string& where, const ZipLi
     check_name(rec.entry.name, where);
     check_sizes(rec.entry, file, limits, where);
     if (!archive.index_.emplace(rec.entry.name, archive.entries_.size()).second)
-      fail(where, "duplicate entry name " + printable(rec.entry.name));
+      fail(where, "duplicate entry name " + quoted_name(rec.entry.name));
     archive.entries_.push_back(std::move(rec.entry));
     flags.push_back(rec.flags);
   }
@@ -372,8 +356,8 @@ ZipArchive ZipArchive::open(ByteView file, const std::string& where, const ZipLi
     const size_t prev = order[k - 1];
     const size_t cur = order[k];
     if (spans[prev].second > spans[cur].first)
-      fail(where, "entries " + printable(archive.entries_[prev].name) + " and " +
-                      printable(archive.entries_[cur].name) + " overlap");
+      fail(where, "entries " + quoted_name(archive.entries_[prev].name) + " and " +
+                      quoted_name(archive.entries_[cur].name) + " overlap");
   }
   return archive;
 }
@@ -384,7 +368,7 @@ const ZipEntry* ZipArchive::find(const std::string& name) const {
 }
 
 ByteView ZipArchive::read(const ZipEntry& entry) const {
-  const std::string where = where_ + ": entry " + printable(entry.name);
+  const std::string where = where_ + ": entry " + quoted_name(entry.name);
   ByteView raw = file_.slice(entry.data_offset, entry.compressed_size, where);
   ByteView out;
   if (entry.method == 0) {
