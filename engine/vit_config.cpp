@@ -1,5 +1,6 @@
 #include "engine/vit_config.h"
 
+#include "engine/hf_compatibility.h"
 #include "formats/error.h"
 
 namespace vit {
@@ -70,11 +71,7 @@ const char* activation_name(Activation activation) {
   return "?";
 }
 
-bool VitConfig::is_hf_vit() const {
-  return class_token && !distillation_token && register_tokens == 0 && pos_embed_covers_prefix &&
-         patch_bias && !qk_norm && !layer_scale && !norm_pre && final_norm && !fc_norm &&
-         pooling == Pooling::Token && activation != Activation::QuickGelu;
-}
+bool VitConfig::is_hf_vit() const { return hf_incompatibilities("", *this).empty(); }
 
 void VitConfig::validate(const std::string& where) const {
   auto positive = [&](int value, const char* what) {

@@ -54,7 +54,5 @@ class VitModel {
   std::unique_ptr<MatmulRunner> matmul_;
 };
 
-// Reads <dir>/config.json and <dir>/model.safetensors.
-VitModel load_model(const std::string& dir);
 
 }  // namespace vit

@@ -1,0 +1,20 @@
+#include "engine/model_folder.h"
+
+#include "formats/json_file.h"
+#include "formats/safetensors.h"
+
+namespace vit {
+
+VitModel load_model(const std::string& dir) {
+  const std::string config_path = dir + "/" + kConfigFile;
+  const std::string weights_path = dir + "/" + kWeightsFile;
+  VitConfig config = config_from_json(read_json_file(config_path), config_path);
+  SafetensorsFile file = SafetensorsFile::open(weights_path);
+  std::vector<std::string> names;
+  for (const auto& entry : file.tensors()) names.push_back(entry.first);
+  VitWeights weights = load_weights(
+      config, [&](const std::string& name) { return file.find(name); }, names, weights_path);
+  return VitModel(std::move(config), std::move(weights));
+}
+
+}  // namespace vit

@@ -1,0 +1,193 @@
+#include "importer/import_checkpoint.h"
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <filesystem>
+
+#include "engine/hf_compatibility.h"
+#include "engine/model_folder.h"
+#include "engine/vit_model.h"
+#include "formats/error.h"
+#include "formats/json_file.h"
+#include "formats/npy.h"
+#include "importer/checkpoint_source.h"
+#include "importer/label_names.h"
+#include "importer/model_folder_writer.h"
+#include "importer/processor_config.h"
+#include "importer/timm_names.h"
+
+namespace vit {
+
+namespace {
+
+struct Pixels {
+  std::vector<float> values;
+  int batch = 0, height = 0, width = 0;
+};
+
+Pixels read_pixels(const std::string& path, int channels) {
+  NpyArray array = read_npy(path);
+  if (array.shape.size() != 4 || array.shape[1] != channels)
+    fail(path, "expected pixels of shape [N, " + std::to_string(channels) + ", H, W], found " +
+                   array.tensor().shape_string());
+  if (array.dtype != DType::F32 && array.dtype != DType::F64 && array.dtype != DType::F16)
+    fail(path, "pixels must be floating point");
+  Pixels p;
+  p.values = array.tensor().to_float();
+  p.batch = static_cast<int>(array.shape[0]);
+  p.height = static_cast<int>(array.shape[2]);
+  p.width = static_cast<int>(array.shape[3]);
+  return p;
+}
+
+// A fixed pseudo-random N(0,1) image (splitmix64 + Box-Muller), the same on every machine.
+Pixels deterministic_pixels(const VitConfig& c) {
+  Pixels p{std::vector<float>(static_cast<size_t>(c.num_channels) * c.image_height * c.image_width), 1,
+           c.image_height, c.image_width};
+  uint64_t state = 0x5eed;
+  auto uniform = [&] {
+    uint64_t z = (state += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    z ^= z >> 31;
+    return (static_cast<double>(z >> 11) + 0.5) / 9007199254740992.0;
+  };
+  for (float& v : p.values) v = static_cast<float>(std::sqrt(-2.0 * std::log(uniform())) * std::cos(6.283185307179586 * uniform()));
+  return p;
+}
+
+unsigned output_bit(const std::string& kind, const std::string& where) {
+  if (kind == "logits") return kLogits;
+  if (kind == "pre_logits") return kPreLogits;
+  if (kind == "features") return kFeatures;
+  fail(where, "unknown reference kind \"" + kind + "\" (logits, pre_logits or features)");
+}
+
+const std::vector<float>& output_of(const ForwardResult& r, const std::string& kind) {
+  return kind == "logits" ? r.logits : kind == "pre_logits" ? r.pre_logits : r.features;
+}
+
+ForwardResult run_all(const VitModel& model, const Pixels& p) {
+  unsigned wanted = kPreLogits | kFeatures | (model.config().num_classes > 0 ? kLogits : 0u);
+  return model.forward(p.values.data(), p.batch, p.height, p.width, wanted);
+}
+
+std::vector<VerificationResult> verify(const VitModel& model, const ForwardResult& outputs,
+                                       const ImportOptions& options) {
+  std::vector<VerificationResult> results;
+  for (const ReferenceOutput& ref : options.references) {
+    output_bit(ref.kind, ref.path);
+    if (ref.kind == "logits" && model.config().num_classes == 0)
+      fail(ref.path, "reference logits given, but the model has no classifier head");
+    NpyArray array = read_npy(ref.path);
+    std::vector<float> expected = array.tensor().to_float();
+    const std::vector<float>& got = output_of(outputs, ref.kind);
+    if (expected.size() != got.size())
+      fail(ref.path, "reference " + ref.kind + " have " + std::to_string(expected.size()) +
+                         " values but the engine produced " + std::to_string(got.size()));
+    results.push_back({ref.kind, ref.path, compare_outputs(got.data(), expected.data(), got.size(), options.atol)});
+  }
+  return results;
+}
+
+void require_identical(const ForwardResult& a, const ForwardResult& b, const std::string& dir) {
+  for (const char* kind : {"logits", "pre_logits", "features"}) {
+    const auto& x = output_of(a, kind);
+    const auto& y = output_of(b, kind);
+    if (x.size() != y.size() || std::memcmp(x.data(), y.data(), x.size() * sizeof(float)) != 0)
+      fail(dir, std::string("the written folder does not reproduce the verified ") + kind + " bit for bit");
+  }
+}
+
+}  // namespace
+
+std::string reference_kind_from_name(const std::string& path) {
+  const std::string stem = std::filesystem::path(path).stem().string();
+  for (const char* kind : {"pre_logits", "logits", "features"})
+    if (stem.rfind(kind, 0) == 0) return kind;
+  return "";
+}
+
+ImportReport import_checkpoint(const ImportOptions& options, std::ostream& log) {
+  ImportReport report;
+  SourceOptions source_options;
+  source_options.use_ema = options.use_ema;
+  CheckpointSource source = open_checkpoint(options.checkpoint, source_options);
+  log << "weights: " << source.selection << " (" << source.tensors.size() << " tensors)\n";
+  for (const std::string& note : source.notes) log << "note: " << note << "\n";
+
+  ArchitectureInputs inputs;
+  inputs.timm_config = source.timm_config;
+  inputs.timm_config_path = source.config_path;
+  if (!options.timm_config_path.empty()) {
+    nlohmann::json given = read_json_file(options.timm_config_path);
+    if (source.timm_config && *source.timm_config != given)
+      fail(options.timm_config_path, "conflicts with " + source.config_path + " in the checkpoint folder");
+    inputs.timm_config = given;
+    inputs.timm_config_path = options.timm_config_path;
+  }
+  inputs.vit_name = options.vit_name;
+  inputs.checkpoint_arch = source.arch;
+  inputs.checkpoint_model_kwargs = source.arch_kwargs;
+  inputs.overrides = options.overrides;
+  const StateDictFacts facts = read_state_dict_facts(source.tensors, source.weights_path);
+  report.architecture = resolve_architecture(facts, inputs, source.weights_path);
+  ResolvedArchitecture& arch = report.architecture;
+  for (const std::string& note : arch.notes) log << "note: " << note << "\n";
+
+  if (options.hf_only) {
+    const std::vector<std::string> reasons = hf_incompatibilities(arch.name, arch.config);
+    if (!reasons.empty()) fail(options.checkpoint, reasons.front());
+  }
+  LabelChoice labels = choose_labels(arch.config.num_classes, inputs.timm_config);
+  arch.config.id2label = labels.id2label;
+  if (!labels.source.empty()) log << "labels: " << labels.source << "\n";
+
+  const VitConfig& config = arch.config;
+  log << "model: " << (arch.name.empty() ? std::string("(unnamed)") : arch.name) << ", " << config.hidden_size
+      << " wide, " << config.num_layers << " layers, " << config.num_heads << " heads, " << config.image_height << "x"
+      << config.image_width << " patch " << config.patch_size << ", " << config.num_classes << " classes, "
+      << (config.is_hf_vit() ? "transformers ViT layout" : "vitcpp layout (transformers' ViT cannot express it)")
+      << "\n";
+
+  FloatTensors tensors = rename_timm_tensors(source.tensors, config, source.weights_path);
+  std::vector<std::string> names;
+  for (const auto& entry : tensors) names.push_back(entry.first);
+  std::map<std::string, StoredTensor> views;
+  for (const auto& [name, t] : tensors) {
+    StoredTensor view;
+    view.dtype = DType::F32;
+    view.shape = t.shape;
+    view.strides = contiguous_strides(t.shape);
+    view.storage = ByteView{reinterpret_cast<const uint8_t*>(t.values.data()), t.values.size() * sizeof(float), nullptr};
+    views.emplace(name, view);
+  }
+  VitModel model(config, load_weights(
+                             config, [&](const std::string& n) { auto it = views.find(n); return it == views.end() ? nullptr : &it->second; },
+                             names, source.weights_path));
+
+  const Pixels pixels = options.reference_input.empty() ? deterministic_pixels(config)
+                                                        : read_pixels(options.reference_input, config.num_channels);
+  const ForwardResult outputs = run_all(model, pixels);
+  report.verification = verify(model, outputs, options);
+  for (const VerificationResult& v : report.verification) {
+    log << "verify " << v.kind << " vs " << v.path << ": " << describe(v.comparison)
+        << (v.comparison.passed ? "  OK" : "  FAILED") << "\n";
+    report.verified = report.verified && v.comparison.passed;
+  }
+  if (report.verification.empty()) log << "verify: no reference outputs given; checking the written folder only\n";
+  if (!report.verified || options.output_dir.empty()) return report;
+
+  FolderContents contents{config, &tensors, hf_processor_config(arch), {}};
+  contents.metadata["vitcpp_source"] = std::filesystem::path(source.weights_path).filename().string();
+  if (!arch.name.empty()) contents.metadata["timm_architecture"] = arch.name;
+  write_model_folder(options.output_dir, contents, options.overwrite, [&](const std::string& temp_dir) {
+    require_identical(outputs, run_all(load_model(temp_dir), pixels), temp_dir);
+  });
+  report.written = true;
+  log << "wrote " << options.output_dir << " (reloaded outputs are bit-identical)\n";
+  return report;
+}
+
+}  // namespace vit

@@ -1,0 +1,26 @@
+// Writes a converted model folder atomically: everything goes into a temporary folder beside
+// the target, is checked, and only then renamed into place.
+#pragma once
+#include <functional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/vit_config.h"
+#include "importer/named_tensors.h"
+
+namespace vit {
+
+struct FolderContents {
+  VitConfig config;
+  const FloatTensors* tensors;  // exactly the engine's tensor names for config
+  nlohmann::json preprocessor;
+  std::map<std::string, std::string> metadata;  // extra safetensors __metadata__
+};
+
+// Refuses an existing target unless `overwrite`. `check(temp_dir)` runs on the complete
+// temporary folder before the rename and may throw to abandon it.
+void write_model_folder(const std::string& target, const FolderContents& contents, bool overwrite,
+                        const std::function<void(const std::string&)>& check);
+
+}  // namespace vit

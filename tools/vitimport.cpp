@@ -1,0 +1,87 @@
+// vitimport: timm checkpoint -> verified engine run -> Hugging Face ViT folder.
+#include <iostream>
+
+#include "command_line.h"
+#include "engine/threading.h"
+#include "importer/import_checkpoint.h"
+
+namespace {
+
+constexpr const char* kUsage = R"(usage: vitimport --checkpoint PATH --out DIR [options]
+
+Converts a timm ViT checkpoint into a folder that transformers loads (config.json,
+model.safetensors, preprocessor_config.json) and that vitrun runs, after checking the
+engine's outputs against references exported from PyTorch.
+
+input
+  --checkpoint PATH            timm hub folder (config.json + weights), .bin/.pth/.pth.tar
+                               (torch.save) or .safetensors file
+  --vit_name NAME              timm architecture name when there is no config.json
+  --timm-config FILE           a timm config.json for a bare checkpoint
+  --no-ema                     training checkpoints: take state_dict/model, not the EMA weights
+  --num-heads N, --layer-norm-eps X, --image-size N, --global-pool P, --act-layer A
+                               explicit architecture facts the weights cannot tell
+output
+  --out DIR, --pytorch_dump_folder_path DIR
+                               folder to write (atomically); omit to verify only
+  --overwrite                  replace an existing folder
+  --hf-only                    refuse models transformers' ViT cannot load (the seed's checks)
+verification
+  --reference-input FILE.npy   float32 [N,C,H,W] pixels
+  --reference-output FILE.npy  PyTorch outputs (repeatable); kind from the name or --reference-kind
+  --reference-kind KIND        logits, pre_logits or features
+  --atol X                     absolute tolerance (default 1e-4 * max(1, max|reference|))
+  --threads N
+exit codes: 0 ok, 1 verification failed (nothing written), 2 bad input
+)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  vit::exec_with_passive_openmp(argv);
+  try {
+    vit::CommandLine cl(argc, argv,
+                        {"--checkpoint", "--out", "--pytorch_dump_folder_path", "--vit_name", "--timm-config",
+                         "--num-heads", "--layer-norm-eps", "--image-size", "--global-pool", "--act-layer",
+                         "--reference-input", "--reference-output", "--reference-kind", "--atol", "--threads"},
+                        {"--help", "--no-ema", "--overwrite", "--hf-only"});
+    if (cl.has("--help")) {
+      std::cout << kUsage;
+      return 0;
+    }
+    vit::ImportOptions o;
+    o.checkpoint = cl.get("--checkpoint");
+    if (o.checkpoint.empty() && cl.positional().size() == 1) o.checkpoint = cl.positional()[0];
+    else if (!cl.positional().empty()) vit::fail("", "unexpected argument " + cl.positional()[0]);
+    if (o.checkpoint.empty()) vit::fail("", "--checkpoint is required (see --help)");
+    o.output_dir = cl.get("--out", cl.get("--pytorch_dump_folder_path"));
+    o.vit_name = cl.get("--vit_name");
+    o.timm_config_path = cl.get("--timm-config");
+    o.use_ema = !cl.has("--no-ema");
+    o.hf_only = cl.has("--hf-only");
+    o.overwrite = cl.has("--overwrite");
+    if (cl.has("--num-heads")) o.overrides.num_heads = cl.get_int("--num-heads", 0);
+    if (cl.has("--layer-norm-eps")) o.overrides.layer_norm_eps = cl.get_double("--layer-norm-eps", 0);
+    if (cl.has("--image-size")) o.overrides.image_size = cl.get_int("--image-size", 0);
+    if (cl.has("--global-pool")) o.overrides.global_pool = cl.get("--global-pool");
+    if (cl.has("--act-layer")) o.overrides.act_layer = cl.get("--act-layer");
+    o.reference_input = cl.get("--reference-input");
+    for (const std::string& path : cl.all("--reference-output")) {
+      std::string kind = cl.get("--reference-kind", vit::reference_kind_from_name(path));
+      if (kind.empty()) vit::fail(path, "cannot tell the output kind from the name: pass --reference-kind");
+      o.references.push_back({kind, path});
+    }
+    if (!o.references.empty() && o.reference_input.empty()) vit::fail("", "--reference-output needs --reference-input");
+    o.atol = cl.get_double("--atol", -1.0);
+    vit::set_thread_count(cl.get_int("--threads", 0));
+    const vit::ImportReport report = vit::import_checkpoint(o, std::cout);
+    if (!report.verified) {
+      std::cerr << "vitimport: verification failed; nothing was written\n";
+      return 1;
+    }
+    return 0;
+  } catch (const std::exception& e) {
+    std::cerr << "vitimport: " << e.what() << "\n";
+    return 2;
+  }
+}
