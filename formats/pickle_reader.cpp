@@ -102,8 +102,8 @@ struct Unpickler::State {
     return s;
   }
   std::string counted(uint64_t n) {
-    if (n > limits.max_string) bad("string of " + std::to_string(n) + " bytes is over the limit");
     const uint8_t* p = take(n);
+    if (n > limits.max_string) bad("string of " + std::to_string(n) + " bytes is over the limit");
     return std::string(reinterpret_cast<const char*>(p), static_cast<size_t>(n));
   }
 
