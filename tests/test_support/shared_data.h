@@ -11,6 +11,10 @@ std::string fixture(const std::string& name);  // fixtures_dir()/name
 // A fresh, empty folder under the build tree for the calling test.
 std::string scratch_dir(const std::string& name);
 std::string read_text(const std::string& path);
+// A built tool of this project, e.g. tool_path("vitimport").
+std::string tool_path(const std::string& name);
+// Runs a shell command; returns its exit code and puts stdout+stderr in *output.
+int run_command(const std::string& command, std::string* output);
 
 }  // namespace vit::test
 
