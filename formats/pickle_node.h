@@ -1,7 +1,6 @@
 // Internal node storage of PickleValue trees (only the unpickler and pickle_value.cpp use it).
 #pragma once
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <string>
 #include <vector>
@@ -29,19 +28,21 @@ struct Node {
 struct Arena {
   Arena(size_t max_nodes, std::string where) : max_nodes(max_nodes), where(std::move(where)) {}
   Node* make(PickleKind kind) {
-    if (nodes.size() >= max_nodes)
-      fail(where, "more than " + std::to_string(max_nodes) + " values (limit)");
-    nodes.emplace_back();
-    nodes.back().kind = kind;
-    return &nodes.back();
+    if (count >= max_nodes) fail(where, "more than " + std::to_string(max_nodes) + " values (limit)");
+    if (count % kChunk == 0) chunks.push_back(std::make_unique<Node[]>(kChunk));
+    Node* n = &chunks.back()[count++ % kChunk];
+    n->kind = kind;
+    return n;
   }
   static PickleValue wrap(const std::shared_ptr<Arena>& arena, Node* node) {
     return PickleValue(arena, node);
   }
 
+  static constexpr size_t kChunk = 1024;  // nodes are allocated in chunks of this many
   size_t max_nodes;
   std::string where;
-  std::deque<Node> nodes;
+  size_t count = 0;
+  std::vector<std::unique_ptr<Node[]>> chunks;
 };
 
 }  // namespace vit::pickle_detail
