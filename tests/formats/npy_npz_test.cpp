@@ -29,10 +29,11 @@ TEST(Npz, ReadsStoredAndDeflatedMembers) {
     entries[0].name = "weights.npy";
     entries[0].data = npy_file(dir, "w", vit::DType::F32, {2, 3, 4}, weights);
     entries[0].method = static_cast<uint16_t>(method);
-    entries[0].data_descriptor = method == 8;  // as np.savez_compressed writes them
+    entries[0].zip64_local_only = true;  // as np.savez writes its members
     entries[1].name = "labels.npy";
     entries[1].data = npy_file(dir, "l", vit::DType::U8, {3}, labels);
     entries[1].method = static_cast<uint16_t>(method);
+    entries[1].data_descriptor = true;  // as a streaming writer would
     const std::string path = dir + "/arrays.npz";
     vit::test::write_bytes(path, vit::test::build_zip(entries));
 

@@ -102,7 +102,8 @@ std::string build_zip(const std::vector<ZipBuildEntry>& entries, const ZipBuildO
 
     if (!e.omit_local) {
       const std::string& lname = e.local_name ? *e.local_name : e.name;
-      std::string extra = e.zip64 && !e.data_descriptor ? zip64_extra({usize, csize}) : "";
+      const bool local64 = (e.zip64 || e.zip64_local_only) && !e.data_descriptor;
+      std::string extra = local64 ? zip64_extra({usize, csize}) : "";
       put32(out, 0x04034b50);
       put16(out, e.zip64 ? 45 : 20);
       put16(out, flags);
@@ -110,8 +111,8 @@ std::string build_zip(const std::vector<ZipBuildEntry>& entries, const ZipBuildO
       put16(out, 0);
       put16(out, 0x21);
       put32(out, e.data_descriptor ? 0 : crc);
-      put32(out, e.data_descriptor ? 0 : (e.zip64 ? kEscape32 : csize));
-      put32(out, e.data_descriptor ? 0 : (e.zip64 ? kEscape32 : usize));
+      put32(out, e.data_descriptor ? 0 : (local64 ? kEscape32 : csize));
+      put32(out, e.data_descriptor ? 0 : (local64 ? kEscape32 : usize));
       put16(out, lname.size());
       put16(out, extra.size());
       out += lname;

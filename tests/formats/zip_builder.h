@@ -17,6 +17,7 @@ struct ZipBuildEntry {
   std::string data;             // the uncompressed content
   uint16_t method = 0;          // 0 stored, 8 deflate (data is deflated by the builder)
   bool zip64 = false;           // escaped sizes/offset plus zip64 extra fields
+  bool zip64_local_only = false; // escaped sizes in the local header only (numpy's savez)
   bool data_descriptor = false; // flag bit 3: zero sizes in the local header, descriptor after data
   uint16_t extra_flags = 0;     // OR'ed into both headers' flags (e.g. 1 = encrypted)
 
