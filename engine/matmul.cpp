@@ -11,7 +11,9 @@ namespace vit {
 
 namespace {
 
-using Key = std::tuple<int64_t, int64_t, int64_t, bool, int, bool>;
+using dt = dnnl::memory::data_type;
+using tag = dnnl::memory::format_tag;
+using Key = std::tuple<int64_t, int64_t, int64_t, bool, int, bool, bool>;
 
 dnnl::primitive_attr make_attr(Epilogue epilogue, bool has_gamma, int64_t outputs) {
   dnnl::post_ops ops;
@@ -28,16 +30,17 @@ dnnl::primitive_attr make_attr(Epilogue epilogue, bool has_gamma, int64_t output
       ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_swish, 1.702f, 0.0f);
       break;
     case Epilogue::AddToOutput:
-      if (has_gamma)
-        ops.append_binary(dnnl::algorithm::binary_mul,
-                          dnnl::memory::desc({1, outputs}, dnnl::memory::data_type::f32,
-                                             dnnl::memory::format_tag::ab));
+      if (has_gamma) ops.append_binary(dnnl::algorithm::binary_mul, dnnl::memory::desc({1, outputs}, dt::f32, tag::ab));
       ops.append_sum(1.0f);
       break;
   }
   dnnl::primitive_attr attr;
   attr.set_post_ops(ops);
   return attr;
+}
+
+dnnl::memory::desc plain_weights(int64_t inputs, int64_t outputs) {
+  return dnnl::memory::desc({inputs, outputs}, dt::f32, tag::ba);  // [outputs, inputs] row-major
 }
 
 }  // namespace
@@ -47,49 +50,78 @@ struct MatmulRunner::State {
   std::mutex mutex;
   std::map<Key, dnnl::matmul> cache;
 
-  dnnl::matmul get(const LinearShape& s, bool has_bias, Epilogue epilogue, bool has_gamma) {
-    Key key{s.rows, s.inputs, s.outputs, has_bias, static_cast<int>(epilogue), has_gamma};
+  dnnl::matmul::primitive_desc describe(const LinearShape& s, const dnnl::memory::desc& weights, bool has_bias,
+                                        Epilogue epilogue, bool has_gamma) {
+    dnnl::memory::desc src({s.rows, s.inputs}, dt::f32, tag::ab);
+    dnnl::memory::desc bias = has_bias ? dnnl::memory::desc({1, s.outputs}, dt::f32, tag::ab) : dnnl::memory::desc();
+    dnnl::memory::desc dst({s.rows, s.outputs}, dt::f32, tag::ab);
+    return dnnl::matmul::primitive_desc(dnnl::matmul::desc(src, weights, bias, dst),
+                                        make_attr(epilogue, has_gamma, s.outputs), engine);
+  }
+
+  dnnl::matmul get(const LinearShape& s, const dnnl::memory::desc& weights, bool packed, bool has_bias,
+                   Epilogue epilogue, bool has_gamma) {
+    Key key{s.rows, s.inputs, s.outputs, has_bias, static_cast<int>(epilogue), has_gamma, packed};
     std::lock_guard<std::mutex> lock(mutex);
     auto it = cache.find(key);
     if (it != cache.end()) return it->second;
-    using dt = dnnl::memory::data_type;
-    using tag = dnnl::memory::format_tag;
-    dnnl::memory::desc src({s.rows, s.inputs}, dt::f32, tag::ab);
-    dnnl::memory::desc weights({s.inputs, s.outputs}, dt::f32, tag::ba);
-    dnnl::memory::desc bias = has_bias ? dnnl::memory::desc({1, s.outputs}, dt::f32, tag::ab)
-                                       : dnnl::memory::desc();
-    dnnl::memory::desc dst({s.rows, s.outputs}, dt::f32, tag::ab);
-    dnnl::matmul::desc desc(src, weights, bias, dst);
-    dnnl::matmul::primitive_desc pd(desc, make_attr(epilogue, has_gamma, s.outputs), engine);
-    dnnl::matmul primitive(pd);
+    dnnl::matmul primitive(describe(s, weights, has_bias, epilogue, has_gamma));
     cache.emplace(key, primitive);
     return primitive;
+  }
+
+  void run(dnnl::matmul& primitive, const LinearShape& s, const float* x, const dnnl::memory& weights,
+           const float* bias, float* y, const float* gamma) {
+    auto wrap = [&](std::vector<int64_t> dims, const float* p) {
+      return dnnl::memory(dnnl::memory::desc(dims, dt::f32, tag::ab), engine, const_cast<float*>(p));
+    };
+    std::unordered_map<int, dnnl::memory> args;
+    args.emplace(DNNL_ARG_SRC, wrap({s.rows, s.inputs}, x));
+    args.emplace(DNNL_ARG_WEIGHTS, weights);
+    if (bias) args.emplace(DNNL_ARG_BIAS, wrap({1, s.outputs}, bias));
+    args.emplace(DNNL_ARG_DST, wrap({s.rows, s.outputs}, y));
+    if (gamma) args.emplace(DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1, wrap({1, s.outputs}, gamma));
+    dnnl::stream stream(engine);
+    primitive.execute(stream, args);
+    stream.wait();
   }
 };
 
 MatmulRunner::MatmulRunner() : state_(std::make_unique<State>()) {}
 MatmulRunner::~MatmulRunner() = default;
 
-void MatmulRunner::linear(const LinearShape& s, const float* x, const float* weight, const float* bias,
-                          float* y, Epilogue epilogue, const float* gamma) const {
-  using dt = dnnl::memory::data_type;
-  using tag = dnnl::memory::format_tag;
-  const bool has_gamma = epilogue == Epilogue::AddToOutput && gamma != nullptr;
-  dnnl::matmul primitive = state_->get(s, bias != nullptr, epilogue, has_gamma);
-  const dnnl::engine& engine = state_->engine;
-  auto wrap = [&](std::vector<int64_t> dims, tag t, const float* p) {
-    return dnnl::memory(dnnl::memory::desc(dims, dt::f32, t), engine, const_cast<float*>(p));
-  };
-  std::unordered_map<int, dnnl::memory> args;
-  args.emplace(DNNL_ARG_SRC, wrap({s.rows, s.inputs}, tag::ab, x));
-  args.emplace(DNNL_ARG_WEIGHTS, wrap({s.inputs, s.outputs}, tag::ba, weight));
-  if (bias) args.emplace(DNNL_ARG_BIAS, wrap({1, s.outputs}, tag::ab, bias));
-  args.emplace(DNNL_ARG_DST, wrap({s.rows, s.outputs}, tag::ab, y));
-  if (has_gamma)
-    args.emplace(DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1, wrap({1, s.outputs}, tag::ab, gamma));
-  dnnl::stream stream(engine);
-  primitive.execute(stream, args);
+PackedWeights MatmulRunner::pack(const float* weight, int64_t inputs, int64_t outputs) const {
+  // oneDNN picks the same blocked layout for every row count (checked for f32 on AVX-512), so
+  // one packing serves every batch size.
+  dnnl::memory::desc any({inputs, outputs}, dt::f32, tag::any);
+  const dnnl::memory::desc layout =
+      state_->describe({1, inputs, outputs}, any, false, Epilogue::None, false).weights_desc();
+  auto packed = std::make_shared<dnnl::memory>(layout, state_->engine);
+  dnnl::memory plain(plain_weights(inputs, outputs), state_->engine, const_cast<float*>(weight));
+  dnnl::stream stream(state_->engine);
+  dnnl::reorder(plain, *packed).execute(stream, plain, *packed);
   stream.wait();
+  PackedWeights result;
+  result.inputs_ = inputs;
+  result.outputs_ = outputs;
+  result.memory_ = packed;
+  return result;
+}
+
+void MatmulRunner::linear(const LinearShape& s, const float* x, const PackedWeights& weight, const float* bias,
+                          float* y, Epilogue epilogue, const float* gamma) const {
+  const auto& memory = *static_cast<const dnnl::memory*>(weight.memory_.get());
+  if (epilogue != Epilogue::AddToOutput) gamma = nullptr;
+  dnnl::matmul primitive = state_->get(s, memory.get_desc(), true, bias != nullptr, epilogue, gamma != nullptr);
+  state_->run(primitive, s, x, memory, bias, y, gamma);
+}
+
+void MatmulRunner::linear(const LinearShape& s, const float* x, const float* weight, const float* bias, float* y,
+                          Epilogue epilogue, const float* gamma) const {
+  if (epilogue != Epilogue::AddToOutput) gamma = nullptr;
+  const dnnl::memory::desc layout = plain_weights(s.inputs, s.outputs);
+  dnnl::matmul primitive = state_->get(s, layout, false, bias != nullptr, epilogue, gamma != nullptr);
+  state_->run(primitive, s, x, dnnl::memory(layout, state_->engine, const_cast<float*>(weight)), bias, y, gamma);
 }
 
 }  // namespace vit

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <mutex>
 
 #include "engine/attention.h"
 #include "engine/layer_norm.h"
@@ -12,17 +13,6 @@
 namespace vit {
 
 namespace {
-
-PackedLinear stack_linears(const std::vector<const Floats*>& weights, const std::vector<const Floats*>& biases,
-                           int inputs, int outputs_each) {
-  PackedLinear packed;
-  packed.inputs = inputs;
-  packed.outputs = outputs_each * static_cast<int>(weights.size());
-  for (const Floats* w : weights) packed.weight.insert(packed.weight.end(), w->begin(), w->end());
-  if (!biases.empty() && !biases[0]->empty())
-    for (const Floats* b : biases) packed.bias.insert(packed.bias.end(), b->begin(), b->end());
-  return packed;
-}
 
 Epilogue activation_epilogue(Activation activation) {
   switch (activation) {
@@ -35,24 +25,81 @@ Epilogue activation_epilogue(Activation activation) {
 
 const float* data_or_null(const Floats& v) { return v.empty() ? nullptr : v.data(); }
 
-// Scratch activations for one forward call, sized once and reused by every layer.
+// Stacks the row blocks of several [outputs_each, inputs] matrices (and their biases) into one
+// linear layer, so q/k/v (or k/v) run as a single GEMM.
+PackedLinear pack_stacked(const MatmulRunner& mm, const std::vector<const Floats*>& weights,
+                          const std::vector<const Floats*>& biases, int64_t inputs) {
+  Floats stacked, bias;
+  for (const Floats* w : weights) stacked.insert(stacked.end(), w->begin(), w->end());
+  for (const Floats* b : biases) bias.insert(bias.end(), b->begin(), b->end());
+  const int64_t outputs = static_cast<int64_t>(stacked.size()) / inputs;
+  if (bias.size() != static_cast<size_t>(outputs)) bias.clear();  // no biases (e.g. qkv_bias=False)
+  return PackedLinear{mm.pack(stacked.data(), inputs, outputs), std::move(bias)};
+}
+
+PackedLinear pack(const MatmulRunner& mm, const Floats& weight, const Floats& bias, int64_t inputs) {
+  return pack_stacked(mm, {&weight}, {&bias}, inputs);
+}
+
+void run(const MatmulRunner& mm, int64_t rows, const float* x, const PackedLinear& l, float* y, Epilogue epilogue,
+         const float* gamma = nullptr) {
+  mm.linear({rows, l.weight.inputs(), l.weight.outputs()}, x, l.weight, data_or_null(l.bias), y, epilogue, gamma);
+}
+
+// Activation buffers for one forward call. Buffers only grow, and finished calls return them
+// to the pool, so steady-state inference allocates nothing.
 struct Scratch {
-  std::vector<float> x, normed, qkv, attended, hidden;
-  Scratch(int64_t rows, int64_t dim, int64_t mlp)
-      : x(rows * dim), normed(rows * dim), qkv(rows * 3 * dim), attended(rows * dim), hidden(rows * mlp) {}
+  Floats unfolded, patch_tokens, position, x, normed, qkv, attended, hidden;
+  static void fit(Floats& v, size_t n) {
+    if (v.size() < n) v.resize(n);
+  }
 };
 
 }  // namespace
 
+struct ScratchPool {
+  std::mutex mutex;
+  std::vector<std::unique_ptr<Scratch>> free;
+
+  std::unique_ptr<Scratch> take() {
+    std::lock_guard<std::mutex> lock(mutex);
+    if (free.empty()) return std::make_unique<Scratch>();
+    std::unique_ptr<Scratch> s = std::move(free.back());
+    free.pop_back();
+    return s;
+  }
+  void give_back(std::unique_ptr<Scratch> s) {
+    std::lock_guard<std::mutex> lock(mutex);
+    free.push_back(std::move(s));
+  }
+};
+
 VitModel::VitModel(VitConfig config, VitWeights weights)
-    : config_(std::move(config)), weights_(std::move(weights)), matmul_(std::make_unique<MatmulRunner>()) {
-  const int D = config_.hidden_size;
-  for (const LayerWeights& l : weights_.layers)
-    qkv_.push_back(stack_linears({&l.query_weight, &l.key_weight, &l.value_weight},
-                                 {&l.query_bias, &l.key_bias, &l.value_bias}, D, D));
-  if (config_.pooling == Pooling::Map) {
+    : config_(std::move(config)),
+      weights_(std::move(weights)),
+      matmul_(std::make_unique<MatmulRunner>()),
+      scratch_(std::make_unique<ScratchPool>()) {
+  const VitConfig& c = config_;
+  const MatmulRunner& mm = *matmul_;
+  const int64_t D = c.hidden_size, I = c.intermediate_size;
+  patch_ = pack(mm, weights_.patch_weight, weights_.patch_bias, static_cast<int64_t>(c.num_channels) * c.patch_size * c.patch_size);
+  for (const LayerWeights& l : weights_.layers) {
+    layers_.push_back({pack_stacked(mm, {&l.query_weight, &l.key_weight, &l.value_weight},
+                                    {&l.query_bias, &l.key_bias, &l.value_bias}, D),
+                       pack(mm, l.proj_weight, l.proj_bias, D), pack(mm, l.fc1_weight, l.fc1_bias, D),
+                       pack(mm, l.fc2_weight, l.fc2_bias, I)});
+  }
+  if (c.pooling == Pooling::Map) {
     const MapHeadWeights& m = weights_.map_head;
-    map_kv_ = stack_linears({&m.key_weight, &m.value_weight}, {&m.key_bias, &m.value_bias}, D, D);
+    map_query_ = pack(mm, m.query_weight, m.query_bias, D);
+    map_kv_ = pack_stacked(mm, {&m.key_weight, &m.value_weight}, {&m.key_bias, &m.value_bias}, D);
+    map_proj_ = pack(mm, m.proj_weight, m.proj_bias, D);
+    map_fc1_ = pack(mm, m.fc1_weight, m.fc1_bias, D);
+    map_fc2_ = pack(mm, m.fc2_weight, m.fc2_bias, I);
+  }
+  if (c.num_classes > 0) {
+    head_ = pack(mm, weights_.head_weight, weights_.head_bias, D);
+    if (c.distillation_token) dist_head_ = pack(mm, weights_.dist_head_weight, weights_.dist_head_bias, D);
   }
 }
 
@@ -73,12 +120,24 @@ ForwardResult VitModel::forward(const float* pixels, int batch, int height, int 
   const int prefix = c.prefix_tokens(), T = prefix + patches;
   const int64_t M = static_cast<int64_t>(batch) * T;
   const MatmulRunner& mm = *matmul_;
-  Scratch s(M, D, I);
+  std::unique_ptr<Scratch> held = scratch_->take();
+  Scratch& s = *held;
+  struct Return {
+    ScratchPool& pool;
+    std::unique_ptr<Scratch>& scratch;
+    ~Return() { pool.give_back(std::move(scratch)); }
+  } give_back_on_exit{*scratch_, held};
+  Scratch::fit(s.x, M * D);
+  Scratch::fit(s.normed, M * D);
+  Scratch::fit(s.qkv, M * 3 * D);
+  Scratch::fit(s.attended, M * D);
+  Scratch::fit(s.hidden, M * I);
 
   // 1. Patch embedding: unfold each p x p patch (channel-major, like the conv weight) and
   //    project it with one GEMM.
   const int64_t patch_len = static_cast<int64_t>(C) * p * p;
-  std::vector<float> unfolded(static_cast<size_t>(batch) * patches * patch_len);
+  Scratch::fit(s.unfolded, static_cast<size_t>(batch) * patches * patch_len);
+  float* unfolded = s.unfolded.data();
 #pragma omp parallel for schedule(static)
   for (int64_t bp = 0; bp < static_cast<int64_t>(batch) * patches; ++bp) {
     const int64_t b = bp / patches, py = (bp % patches) / gw, px = bp % gw;
@@ -89,18 +148,19 @@ ForwardResult VitModel::forward(const float* pixels, int batch, int height, int 
         std::memcpy(dst + (ch * p + ky) * p, src, sizeof(float) * p);
       }
   }
-  std::vector<float> patch_tokens(static_cast<size_t>(batch) * patches * D);
-  mm.linear({static_cast<int64_t>(batch) * patches, patch_len, D}, unfolded.data(), w.patch_weight.data(),
-            data_or_null(w.patch_bias), patch_tokens.data(), Epilogue::None);
+  Scratch::fit(s.patch_tokens, static_cast<size_t>(batch) * patches * D);
+  float* patch_tokens = s.patch_tokens.data();
+  run(mm, static_cast<int64_t>(batch) * patches, unfolded, patch_, patch_tokens, Epilogue::None);
 
   // 2. Position embeddings, resampled when the grid differs from the trained one.
   const int pos_prefix = c.pos_embed_covers_prefix ? prefix : 0;
-  std::vector<float> pos(w.position_embeddings);
+  const Floats* pos = &w.position_embeddings;
   if (gh != c.grid_height() || gw != c.grid_width()) {
     std::vector<float> grid = resample_position_grid(w.position_embeddings.data() + pos_prefix * D, D,
                                                      c.grid_height(), c.grid_width(), gh, gw);
-    pos.resize(static_cast<size_t>(pos_prefix) * D);
-    pos.insert(pos.end(), grid.begin(), grid.end());
+    s.position.assign(w.position_embeddings.begin(), w.position_embeddings.begin() + static_cast<int64_t>(pos_prefix) * D);
+    s.position.insert(s.position.end(), grid.begin(), grid.end());
+    pos = &s.position;
   }
 
   // 3. Token sequence: [class, distillation, registers..., patches...] plus positions.
@@ -116,7 +176,8 @@ ForwardResult VitModel::forward(const float* pixels, int batch, int height, int 
     if (c.register_tokens) put_prefix(w.register_tokens, c.register_tokens);
     std::copy_n(&patch_tokens[static_cast<size_t>(b) * patches * D], static_cast<size_t>(patches) * D, slot);
     float* first_positioned = c.pos_embed_covers_prefix ? seq : seq + static_cast<int64_t>(prefix) * D;
-    for (size_t i = 0; i < pos.size(); ++i) first_positioned[i] += pos[i];
+    const float* position = pos->data();
+    for (size_t i = 0; i < pos->size(); ++i) first_positioned[i] += position[i];
   }
   if (c.norm_pre) layer_norm(s.x.data(), s.x.data(), M, D, w.norm_pre_weight.data(), w.norm_pre_bias.data(), c.layer_norm_eps);
 
@@ -126,8 +187,8 @@ ForwardResult VitModel::forward(const float* pixels, int batch, int height, int 
   for (int i = 0; i < c.num_layers; ++i) {
     const LayerWeights& l = w.layers[i];
     layer_norm(s.x.data(), s.normed.data(), M, D, l.norm1_weight.data(), l.norm1_bias.data(), c.layer_norm_eps);
-    mm.linear({M, D, 3 * D}, s.normed.data(), qkv_[i].weight.data(), data_or_null(qkv_[i].bias), s.qkv.data(),
-              Epilogue::None);
+    const LayerLinears& linear = layers_[i];
+    run(mm, M, s.normed.data(), linear.qkv, s.qkv.data(), Epilogue::None);
     if (c.qk_norm) {
       layer_norm(s.qkv.data(), s.qkv.data(), M, 3 * D, c.num_heads, hd, l.q_norm_weight.data(),
                  l.q_norm_bias.data(), c.layer_norm_eps);
@@ -137,13 +198,10 @@ ForwardResult VitModel::forward(const float* pixels, int batch, int height, int 
     const int64_t qkv_batch = static_cast<int64_t>(T) * 3 * D;
     multi_head_attention(self_attention, {s.qkv.data(), qkv_batch, 3 * D}, {s.qkv.data() + D, qkv_batch, 3 * D},
                          {s.qkv.data() + 2 * D, qkv_batch, 3 * D}, s.attended.data(), static_cast<int64_t>(T) * D, D);
-    mm.linear({M, D, D}, s.attended.data(), l.proj_weight.data(), l.proj_bias.data(), s.x.data(),
-              Epilogue::AddToOutput, data_or_null(l.layer_scale1));
+    run(mm, M, s.attended.data(), linear.proj, s.x.data(), Epilogue::AddToOutput, data_or_null(l.layer_scale1));
     layer_norm(s.x.data(), s.normed.data(), M, D, l.norm2_weight.data(), l.norm2_bias.data(), c.layer_norm_eps);
-    mm.linear({M, D, I}, s.normed.data(), l.fc1_weight.data(), l.fc1_bias.data(), s.hidden.data(),
-              activation_epilogue(c.activation));
-    mm.linear({M, I, D}, s.hidden.data(), l.fc2_weight.data(), l.fc2_bias.data(), s.x.data(),
-              Epilogue::AddToOutput, data_or_null(l.layer_scale2));
+    run(mm, M, s.normed.data(), linear.fc1, s.hidden.data(), activation_epilogue(c.activation));
+    run(mm, M, s.hidden.data(), linear.fc2, s.x.data(), Epilogue::AddToOutput, data_or_null(l.layer_scale2));
   }
   if (c.final_norm)
     layer_norm(s.x.data(), s.x.data(), M, D, w.final_norm_weight.data(), w.final_norm_bias.data(), c.layer_norm_eps);
@@ -151,7 +209,7 @@ ForwardResult VitModel::forward(const float* pixels, int batch, int height, int 
   ForwardResult result;
   result.batch = batch;
   result.tokens = T;
-  if (outputs & kFeatures) result.features = s.x;
+  if (outputs & kFeatures) result.features.assign(s.x.begin(), s.x.begin() + M * D);
   if (!(outputs & (kLogits | kPreLogits))) return result;
 
   // 5. Pooling to one vector per image.
@@ -184,19 +242,17 @@ ForwardResult VitModel::forward(const float* pixels, int batch, int height, int 
     case Pooling::Map: {
       const MapHeadWeights& m = w.map_head;
       std::vector<float> query(D), kv(static_cast<size_t>(M) * 2 * D), attended(static_cast<size_t>(batch) * D);
-      mm.linear({1, D, D}, m.latent.data(), m.query_weight.data(), m.query_bias.data(), query.data(), Epilogue::None);
-      mm.linear({M, D, 2 * D}, tokens, map_kv_.weight.data(), data_or_null(map_kv_.bias), kv.data(), Epilogue::None);
+      run(mm, 1, m.latent.data(), map_query_, query.data(), Epilogue::None);
+      run(mm, M, tokens, map_kv_, kv.data(), Epilogue::None);
       const int64_t kv_batch = static_cast<int64_t>(T) * 2 * D;
       const float* keys = kv.data() + static_cast<int64_t>(prefix) * 2 * D;  // attend to patch tokens only
       multi_head_attention({batch, c.num_heads, hd, 1, patches}, {query.data(), 0, D}, {keys, kv_batch, 2 * D},
                            {keys + D, kv_batch, 2 * D}, attended.data(), D, D);
-      mm.linear({batch, D, D}, attended.data(), m.proj_weight.data(), m.proj_bias.data(), pooled.data(), Epilogue::None);
+      run(mm, batch, attended.data(), map_proj_, pooled.data(), Epilogue::None);
       std::vector<float> normed(pooled.size()), hidden(static_cast<size_t>(batch) * I);
       layer_norm(pooled.data(), normed.data(), batch, D, m.norm_weight.data(), m.norm_bias.data(), c.layer_norm_eps);
-      mm.linear({batch, D, I}, normed.data(), m.fc1_weight.data(), m.fc1_bias.data(), hidden.data(),
-                activation_epilogue(c.activation));
-      mm.linear({batch, I, D}, hidden.data(), m.fc2_weight.data(), m.fc2_bias.data(), pooled.data(),
-                Epilogue::AddToOutput);
+      run(mm, batch, normed.data(), map_fc1_, hidden.data(), activation_epilogue(c.activation));
+      run(mm, batch, hidden.data(), map_fc2_, pooled.data(), Epilogue::AddToOutput);
       break;
     }
   }
@@ -208,17 +264,15 @@ ForwardResult VitModel::forward(const float* pixels, int batch, int height, int 
     const int K = c.num_classes;
     result.logits.resize(static_cast<size_t>(batch) * K);
     if (!c.distillation_token) {
-      mm.linear({batch, D, K}, pooled.data(), w.head_weight.data(), w.head_bias.data(), result.logits.data(),
-                Epilogue::None);
+      run(mm, batch, pooled.data(), head_, result.logits.data(), Epilogue::None);
     } else {
       std::vector<float> cls(static_cast<size_t>(batch) * D), dist(cls.size()), dist_logits(result.logits.size());
       for (int b = 0; b < batch; ++b) {
         std::copy_n(token_row(b, 0), D, &cls[static_cast<size_t>(b) * D]);
         std::copy_n(token_row(b, 1), D, &dist[static_cast<size_t>(b) * D]);
       }
-      mm.linear({batch, D, K}, cls.data(), w.head_weight.data(), w.head_bias.data(), result.logits.data(), Epilogue::None);
-      mm.linear({batch, D, K}, dist.data(), w.dist_head_weight.data(), w.dist_head_bias.data(), dist_logits.data(),
-                Epilogue::None);
+      run(mm, batch, cls.data(), head_, result.logits.data(), Epilogue::None);
+      run(mm, batch, dist.data(), dist_head_, dist_logits.data(), Epilogue::None);
       for (size_t i = 0; i < result.logits.size(); ++i) result.logits[i] = (result.logits[i] + dist_logits[i]) / 2.0f;
     }
   }

@@ -4,12 +4,11 @@
 #include <string>
 #include <vector>
 
+#include "engine/matmul.h"
 #include "engine/vit_config.h"
 #include "engine/vit_weights.h"
 
 namespace vit {
-
-class MatmulRunner;
 
 enum OutputKind : unsigned {
   kLogits = 1u << 0,     // [batch, classes]
@@ -23,13 +22,17 @@ struct ForwardResult {
   std::vector<float> logits, pre_logits, features;  // filled as requested
 };
 
-// Linear layer weights in the engine's own packing (fused q/k/v), built once at load.
+// A linear layer as the engine runs it: weights packed once for oneDNN, bias kept plain.
 struct PackedLinear {
-  std::vector<float> weight;  // [outputs, inputs]
-  std::vector<float> bias;    // [outputs] or empty
-  int inputs = 0;
-  int outputs = 0;
+  PackedWeights weight;
+  std::vector<float> bias;  // [outputs] or empty
 };
+
+struct LayerLinears {
+  PackedLinear qkv, proj, fc1, fc2;  // qkv: query, key, value rows stacked
+};
+
+struct ScratchPool;
 
 class VitModel {
  public:
@@ -49,9 +52,12 @@ class VitModel {
  private:
   VitConfig config_;
   VitWeights weights_;
-  std::vector<PackedLinear> qkv_;  // per layer: query, key, value rows stacked
-  PackedLinear map_kv_;            // map head: key, value rows stacked
   std::unique_ptr<MatmulRunner> matmul_;
+  PackedLinear patch_;
+  std::vector<LayerLinears> layers_;
+  PackedLinear map_query_, map_kv_, map_proj_, map_fc1_, map_fc2_;  // map_kv_: key, value stacked
+  PackedLinear head_, dist_head_;
+  std::unique_ptr<ScratchPool> scratch_;
 };
 
 
