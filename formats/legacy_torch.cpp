@@ -5,6 +5,7 @@
 
 #include "error.h"
 #include "pickle_reader.h"
+#include "pickle_text.h"
 #include "torch_checkpoint_rebuild.h"
 
 namespace vit {
@@ -72,9 +73,10 @@ TorchCheckpoint read_legacy_torch(ByteView bytes, const std::string& where, cons
 
   size_t pos = u.position();
   for (const PickleValue& key_value : keys.items()) {
-    const std::string key = key_value.is_int() ? std::to_string(key_value.as_int())
-                                               : key_value.as_str(where + ": storage key");
-    auto it = storages.find(key);
+    const std::string raw_key = key_value.is_int() ? std::to_string(key_value.as_int())
+                                                   : key_value.as_str(where + ": storage key");
+    const std::string key = pickle_text::printable(raw_key);
+    auto it = storages.find(raw_key);
     if (it == storages.end()) fail(where, "data for storage '" + key + "' that no tensor uses");
     StorageData& s = it->second;
     if (s.has_data) fail(where, "storage '" + key + "' has data twice");

@@ -14,25 +14,9 @@ namespace vit {
 using pickle_detail::Arena;
 using pickle_detail::Node;
 
-namespace {
+using pickle_text::printable;
 
-// A short, printable, single-line rendering of file-controlled text for messages.
-std::string printable(const std::string& s) {
-  std::string out;
-  for (size_t i = 0; i < s.size() && i < 200; ++i) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c < 0x7f && c != '\'') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      static const char hex[] = "0123456789abcdef";
-      out += "\\x";
-      out.push_back(hex[c >> 4]);
-      out.push_back(hex[c & 15]);
-    }
-  }
-  if (s.size() > 200) out += "...";
-  return out;
-}
+namespace {
 
 std::string hex_byte(uint8_t b) {
   static const char hex[] = "0123456789abcdef";

@@ -170,6 +170,23 @@ bool unescape_string_literal(const std::string& raw, std::string* out) {
   return true;
 }
 
+std::string printable(const std::string& s) {
+  std::string out;
+  for (size_t i = 0; i < s.size() && i < 200; ++i) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c < 0x7f && c != '\'') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      static const char hex[] = "0123456789abcdef";
+      out += "\\x";
+      out.push_back(hex[c >> 4]);
+      out.push_back(hex[c & 15]);
+    }
+  }
+  if (s.size() > 200) out += "...";
+  return out;
+}
+
 void append_utf8(std::string* out, uint32_t cp) {
   if (cp < 0x80) {
     out->push_back(static_cast<char>(cp));

@@ -27,6 +27,10 @@ bool unescape_string_literal(const std::string& line, std::string* out);
 // A protocol-0 UNICODE line (raw-unicode-escape: \uXXXX, \UXXXXXXXX, else latin-1) to UTF-8.
 bool decode_raw_unicode_escape(const std::string& line, std::string* out);
 
+// File-controlled text made safe for a one-line message: printable ASCII, other bytes as
+// \xNN, at most 200 characters.
+std::string printable(const std::string& text);
+
 void append_utf8(std::string* out, uint32_t code_point);
 // UTF-8 text to latin-1 bytes; false when a character is above U+00FF or the text is malformed.
 bool utf8_to_latin1(const std::string& text, std::string* out);

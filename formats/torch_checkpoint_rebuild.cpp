@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "error.h"
+#include "pickle_text.h"
 
 namespace vit {
 
@@ -68,12 +69,13 @@ StorageRef parse_storage_id(const PickleValue& pid, const std::string& where) {
   if (f[1].kind() != PickleKind::Global || f[1].refused() ||
       !storage_class_dtype(f[1].qualified_name(), &ref.dtype))
     fail(where, std::string("persistent id names an unsupported storage type (") +
-                    (f[1].kind() == PickleKind::Global ? f[1].qualified_name() : f[1].kind_name()) + ")");
+                    (f[1].kind() == PickleKind::Global ? pickle_text::printable(f[1].qualified_name()) : f[1].kind_name()) + ")");
   if (f[2].is_int()) ref.key = std::to_string(f[2].as_int());
   else ref.key = f[2].as_str(where + ": storage key");
-  if (ref.key.empty() || ref.key.size() > 256 || ref.key.find('/') != std::string::npos ||
-      ref.key == "." || ref.key == "..")
-    fail(where, "malformed storage key");
+  // torch writes decimal keys; anything outside printable ASCII or naming a path is refused.
+  bool clean = !ref.key.empty() && ref.key.size() <= 256 && ref.key != "." && ref.key != "..";
+  for (char c : ref.key) clean = clean && c > ' ' && c < 0x7f && c != '/' && c != '\\' && c != '\'';
+  if (!clean) fail(where, "malformed storage key '" + pickle_text::printable(ref.key) + "'");
   ref.location = f[3].is_str() ? f[3].as_str() : std::string();
   ref.numel = f[4].as_int(where + ": storage size");
   if (ref.numel < 0) fail(where, "negative storage size");
@@ -114,7 +116,7 @@ PickleValue call_torch_global(PickleBuilder& b, const PickleValue& callable, con
     if (a.size() != 1 || !a[0].is_sequence()) fail(at, "torch.Size needs one tuple");
     return b.tuple(a[0].items());
   }
-  fail(where, "calling '" + q + "' is not supported");
+  fail(where, "calling '" + pickle_text::printable(q) + "' is not supported");
 }
 
 }  // namespace vit

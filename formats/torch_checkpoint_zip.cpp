@@ -4,6 +4,7 @@
 
 #include "error.h"
 #include "pickle_reader.h"
+#include "pickle_text.h"
 #include "torch_checkpoint_rebuild.h"
 #include "zip_reader.h"
 
@@ -20,7 +21,9 @@ std::string find_prefix(const ZipArchive& zip, const std::string& where) {
       continue;
     std::string folder = e.name.substr(0, e.name.size() - suffix.size());
     if (folder.find('/') != std::string::npos) continue;
-    if (!prefix.empty()) fail(where, "archive holds more than one data.pkl ('" + prefix + "', '" + folder + "')");
+    if (!prefix.empty())
+      fail(where, "archive holds more than one data.pkl ('" + pickle_text::printable(prefix) + "', '" +
+                      pickle_text::printable(folder) + "')");
     prefix = folder;
   }
   if (prefix.empty()) fail(where, "not a torch.save archive (no <folder>/data.pkl)");
@@ -42,16 +45,17 @@ TorchCheckpoint read_torch_zip(ByteView bytes, const std::string& where, const T
   out.format = "zip";
   out.prefix = find_prefix(zip, where);
   const std::string& prefix = out.prefix;
+  const std::string shown = pickle_text::printable(prefix);  // for messages
 
   bool big_endian = false;
   if (const ZipEntry* e = zip.find(prefix + "/byteorder")) {
     std::string order = zip.read(*e).str();
     while (!order.empty() && (order.back() == '\n' || order.back() == '\r')) order.pop_back();
     if (order == "big") big_endian = true;
-    else if (order != "little") fail(where, "unknown byte order in " + prefix + "/byteorder");
+    else if (order != "little") fail(where, "unknown byte order in " + shown + "/byteorder");
   }
 
-  const std::string pkl_where = where + ": " + prefix + "/data.pkl";
+  const std::string pkl_where = where + ": " + shown + "/data.pkl";
   Unpickler u(zip.read(*zip.find(prefix + "/data.pkl")), pkl_where, options.limits);
   u.set_scan_mode(options.scan);
   std::map<std::string, PickleValue> storages;
@@ -65,13 +69,13 @@ TorchCheckpoint read_torch_zip(ByteView bytes, const std::string& where, const T
     }
     const std::string name = prefix + "/data/" + ref.key;
     const ZipEntry* entry = zip.find(name);
-    if (!entry) fail(where, "storage '" + ref.key + "' is missing (no " + name + ")");
+    if (!entry) fail(where, "storage '" + ref.key + "' is missing (no " + shown + "/data/" + ref.key + ")");
     ByteView data = zip.read(*entry);
     const size_t item = dtype_size(ref.dtype);
     if (static_cast<uint64_t>(ref.numel) > data.size / item)
-      fail(where, name + " holds " + std::to_string(data.size) + " bytes, less than " +
+      fail(where, shown + "/data/" + ref.key + " holds " + std::to_string(data.size) + " bytes, less than " +
                       std::to_string(ref.numel) + " elements of " + std::to_string(item) + " bytes");
-    data = data.slice(0, static_cast<size_t>(ref.numel) * item, where + ": " + name);
+    data = data.slice(0, static_cast<size_t>(ref.numel) * item, where);
     if (big_endian && item > 1) data = byte_swapped(data, item);
     PickleValue storage = make_storage(b, ref.dtype, data);
     storages.emplace(ref.key, storage);
