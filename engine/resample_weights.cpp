@@ -54,6 +54,8 @@ ResampleWeights resample_weights(int in_size, int out_size, ResampleFilter filte
   const double scale = static_cast<double>(in_size) / out_size;
   const double filter_scale = std::max(scale, 1.0);
   const double support = filter_support(filter) * filter_scale;
+  // Both references multiply by the reciprocal rather than divide; the last bit can differ.
+  const double inverse_scale = 1.0 / filter_scale;
   for (int i = 0; i < out_size; ++i) {
     const double center = (i + 0.5) * scale;
     // Truncation toward zero, as both reference implementations do.
@@ -63,7 +65,7 @@ ResampleWeights resample_weights(int in_size, int out_size, ResampleFilter filte
     taps.resize(std::max(hi - lo, 0));
     double total = 0.0;
     for (int j = lo; j < hi; ++j) {
-      const double value = filter_value(filter, (j - center + 0.5) / filter_scale);
+      const double value = filter_value(filter, (j - center + 0.5) * inverse_scale);
       taps[j - lo] = value;
       total += value;
     }
