@@ -1,11 +1,14 @@
-// The attention core: softmax(Q K^T * scale) V per batch item and head.
+// The attention core: softmax(Q K^T * scale) V per batch item and head, on oneDNN primitives.
 #pragma once
 #include <cstdint>
+
+#include "engine/matmul.h"
 
 namespace vit {
 
 // Row-major views into packed activations: row t of batch item b for head h starts at
-// base + b * batch_stride + t * row_stride + h * head_dim.
+// base + b * batch_stride + t * row_stride + h * head_dim. batch_stride 0 shares one
+// matrix across the batch (the map head's latent query).
 struct HeadView {
   const float* base;
   int64_t batch_stride;
@@ -20,8 +23,14 @@ struct AttentionShape {
   int key_tokens;
 };
 
-// out row t of batch b gets the heads concatenated: out[b * out_batch_stride + t * out_row_stride + h * head_dim + d].
-void multi_head_attention(const AttentionShape& shape, HeadView q, HeadView k, HeadView v, float* out,
-                          int64_t out_batch_stride, int64_t out_row_stride);
+// Floats of scratch multi_head_attention needs for the scores.
+inline int64_t attention_scratch_size(const AttentionShape& s) {
+  return static_cast<int64_t>(s.batch) * s.heads * s.query_tokens * s.key_tokens;
+}
+
+// out row t of batch b gets the heads concatenated:
+// out[b * out_batch_stride + t * out_row_stride + h * head_dim + d].
+void multi_head_attention(const MatmulRunner& mm, const AttentionShape& shape, HeadView q, HeadView k, HeadView v,
+                          float* out, int64_t out_batch_stride, int64_t out_row_stride, float* scores);
 
 }  // namespace vit

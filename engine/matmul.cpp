@@ -49,6 +49,18 @@ struct MatmulRunner::State {
   dnnl::engine engine{dnnl::engine::kind::cpu, 0};
   std::mutex mutex;
   std::map<Key, dnnl::matmul> cache;
+  std::map<std::vector<int64_t>, dnnl::primitive> strided_cache;
+
+  // Primitives for the attention core, keyed by every number that shapes them.
+  template <typename Make>
+  dnnl::primitive get_strided(const std::vector<int64_t>& key, Make make) {
+    std::lock_guard<std::mutex> lock(mutex);
+    auto it = strided_cache.find(key);
+    if (it != strided_cache.end()) return it->second;
+    dnnl::primitive p = make();
+    strided_cache.emplace(key, p);
+    return p;
+  }
 
   dnnl::matmul::primitive_desc describe(const LinearShape& s, const dnnl::memory::desc& weights, bool has_bias,
                                         Epilogue epilogue, bool has_gamma) {
@@ -114,6 +126,48 @@ void MatmulRunner::linear(const LinearShape& s, const float* x, const PackedWeig
   if (epilogue != Epilogue::AddToOutput) gamma = nullptr;
   dnnl::matmul primitive = state_->get(s, memory.get_desc(), true, bias != nullptr, epilogue, gamma != nullptr);
   state_->run(primitive, s, x, memory, bias, y, gamma);
+}
+
+namespace {
+
+dnnl::memory::desc strided_desc(const int64_t dims[4], const int64_t strides[4]) {
+  return dnnl::memory::desc(dnnl::memory::dims(dims, dims + 4), dt::f32, dnnl::memory::dims(strides, strides + 4));
+}
+
+}  // namespace
+
+void MatmulRunner::strided_matmul(const StridedMatmul& m, const float* a, const float* b, float* c) const {
+  std::vector<int64_t> key(m.a_dims, m.a_dims + 4);
+  for (const int64_t* part : {m.a_strides, m.b_dims, m.b_strides, m.c_dims, m.c_strides}) key.insert(key.end(), part, part + 4);
+  key.push_back(static_cast<int64_t>(m.scale * 1e9f));
+  const dnnl::memory::desc a_md = strided_desc(m.a_dims, m.a_strides), b_md = strided_desc(m.b_dims, m.b_strides),
+                           c_md = strided_desc(m.c_dims, m.c_strides);
+  dnnl::primitive primitive = state_->get_strided(key, [&] {
+    dnnl::post_ops ops;
+    if (m.scale != 1.0f) ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_linear, m.scale, 0.0f);
+    dnnl::primitive_attr attr;
+    attr.set_post_ops(ops);
+    return dnnl::matmul(dnnl::matmul::primitive_desc(dnnl::matmul::desc(a_md, b_md, c_md), attr, state_->engine));
+  });
+  const dnnl::engine& engine = state_->engine;
+  dnnl::stream stream(engine);
+  primitive.execute(stream, {{DNNL_ARG_SRC, dnnl::memory(a_md, engine, const_cast<float*>(a))},
+                             {DNNL_ARG_WEIGHTS, dnnl::memory(b_md, engine, const_cast<float*>(b))},
+                             {DNNL_ARG_DST, dnnl::memory(c_md, engine, c)}});
+  stream.wait();
+}
+
+void MatmulRunner::softmax_last_axis(float* x, const int64_t dims[4]) const {
+  std::vector<int64_t> key = {-1, dims[0], dims[1], dims[2], dims[3]};
+  const dnnl::memory::desc md(dnnl::memory::dims(dims, dims + 4), dt::f32, tag::abcd);
+  dnnl::primitive primitive = state_->get_strided(key, [&] {
+    return dnnl::softmax_forward(dnnl::softmax_forward::primitive_desc(
+        dnnl::softmax_forward::desc(dnnl::prop_kind::forward_inference, md, 3), state_->engine));
+  });
+  dnnl::memory memory(md, state_->engine, x);
+  dnnl::stream stream(state_->engine);
+  primitive.execute(stream, {{DNNL_ARG_SRC, memory}, {DNNL_ARG_DST, memory}});
+  stream.wait();
 }
 
 void MatmulRunner::linear(const LinearShape& s, const float* x, const float* weight, const float* bias, float* y,

@@ -33,6 +33,16 @@ class PackedWeights {
   std::shared_ptr<const void> memory_;  // a dnnl::memory
 };
 
+// A 4-D batched product C = scale * A B over [batch, heads] of row-major-indexed matrices
+// with arbitrary strides (dims and strides in elements, outermost first). A batch dim of size
+// 1 in A or B broadcasts.
+struct StridedMatmul {
+  int64_t a_dims[4], a_strides[4];
+  int64_t b_dims[4], b_strides[4];
+  int64_t c_dims[4], c_strides[4];
+  float scale = 1.0f;
+};
+
 // Holds the oneDNN engine and a cache of primitives keyed by shape and epilogue.
 // Safe to use from several threads at once.
 class MatmulRunner {
@@ -49,6 +59,10 @@ class MatmulRunner {
   // AddToOutput); gamma: [outputs] or null.
   void linear(const LinearShape& shape, const float* x, const PackedWeights& weight, const float* bias, float* y,
               Epilogue epilogue, const float* gamma = nullptr) const;
+  void strided_matmul(const StridedMatmul& spec, const float* a, const float* b, float* c) const;
+  // Softmax over the last of 4 dense dims, in place.
+  void softmax_last_axis(float* x, const int64_t dims[4]) const;
+
   // The same with a plain [outputs, inputs] weight (reordered by oneDNN on every call).
   void linear(const LinearShape& shape, const float* x, const float* weight, const float* bias, float* y,
               Epilogue epilogue, const float* gamma = nullptr) const;

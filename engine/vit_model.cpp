@@ -49,7 +49,7 @@ void run(const MatmulRunner& mm, int64_t rows, const float* x, const PackedLinea
 // Activation buffers for one forward call. Buffers only grow, and finished calls return them
 // to the pool, so steady-state inference allocates nothing.
 struct Scratch {
-  Floats unfolded, patch_tokens, position, x, normed, qkv, attended, hidden;
+  Floats unfolded, patch_tokens, position, x, normed, qkv, attended, hidden, scores;
   static void fit(Floats& v, size_t n) {
     if (v.size() < n) v.resize(n);
   }
@@ -184,6 +184,7 @@ ForwardResult VitModel::forward(const float* pixels, int batch, int height, int 
   // 4. Pre-norm transformer blocks.
   const int hd = c.head_dim();
   const AttentionShape self_attention{batch, c.num_heads, hd, T, T};
+  Scratch::fit(s.scores, attention_scratch_size(self_attention));
   for (int i = 0; i < c.num_layers; ++i) {
     const LayerWeights& l = w.layers[i];
     layer_norm(s.x.data(), s.normed.data(), M, D, l.norm1_weight.data(), l.norm1_bias.data(), c.layer_norm_eps);
@@ -196,8 +197,9 @@ ForwardResult VitModel::forward(const float* pixels, int batch, int height, int 
                  l.k_norm_bias.data(), c.layer_norm_eps);
     }
     const int64_t qkv_batch = static_cast<int64_t>(T) * 3 * D;
-    multi_head_attention(self_attention, {s.qkv.data(), qkv_batch, 3 * D}, {s.qkv.data() + D, qkv_batch, 3 * D},
-                         {s.qkv.data() + 2 * D, qkv_batch, 3 * D}, s.attended.data(), static_cast<int64_t>(T) * D, D);
+    multi_head_attention(mm, self_attention, {s.qkv.data(), qkv_batch, 3 * D}, {s.qkv.data() + D, qkv_batch, 3 * D},
+                         {s.qkv.data() + 2 * D, qkv_batch, 3 * D}, s.attended.data(), static_cast<int64_t>(T) * D, D,
+                         s.scores.data());
     run(mm, M, s.attended.data(), linear.proj, s.x.data(), Epilogue::AddToOutput, data_or_null(l.layer_scale1));
     layer_norm(s.x.data(), s.normed.data(), M, D, l.norm2_weight.data(), l.norm2_bias.data(), c.layer_norm_eps);
     run(mm, M, s.normed.data(), linear.fc1, s.hidden.data(), activation_epilogue(c.activation));
@@ -246,8 +248,10 @@ ForwardResult VitModel::forward(const float* pixels, int batch, int height, int 
       run(mm, M, tokens, map_kv_, kv.data(), Epilogue::None);
       const int64_t kv_batch = static_cast<int64_t>(T) * 2 * D;
       const float* keys = kv.data() + static_cast<int64_t>(prefix) * 2 * D;  // attend to patch tokens only
-      multi_head_attention({batch, c.num_heads, hd, 1, patches}, {query.data(), 0, D}, {keys, kv_batch, 2 * D},
-                           {keys + D, kv_batch, 2 * D}, attended.data(), D, D);
+      const AttentionShape pool_attention{batch, c.num_heads, hd, 1, patches};
+      std::vector<float> scores(attention_scratch_size(pool_attention));
+      multi_head_attention(mm, pool_attention, {query.data(), 0, D}, {keys, kv_batch, 2 * D}, {keys + D, kv_batch, 2 * D},
+                           attended.data(), D, D, scores.data());
       run(mm, batch, attended.data(), map_proj_, pooled.data(), Epilogue::None);
       std::vector<float> normed(pooled.size()), hidden(static_cast<size_t>(batch) * I);
       layer_norm(pooled.data(), normed.data(), batch, D, m.norm_weight.data(), m.norm_bias.data(), c.layer_norm_eps);
