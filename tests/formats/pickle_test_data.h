@@ -13,6 +13,12 @@ inline std::string pickle_data(const std::string& name) {
   return here.substr(0, here.find_last_of('/')) + "/data/" + name;
 }
 
+// A string literal with its embedded NULs.
+template <size_t N>
+std::string bytes_of(const char (&s)[N]) {
+  return std::string(s, N - 1);
+}
+
 inline ByteView view_of(const std::string& bytes) { return own_bytes(bytes); }
 
 // Little-endian encodings used to spell opcode arguments.
