@@ -1,5 +1,6 @@
 #include "engine/image_decode.h"
 
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 
@@ -83,6 +84,72 @@ const char* sniff_format(const uint8_t* data, size_t size) {
   return "TGA";
 }
 
+uint32_t be(const uint8_t* p, int n) {
+  uint32_t v = 0;
+  for (int i = 0; i < n; ++i) v = (v << 8) | p[i];
+  return v;
+}
+uint32_t le(const uint8_t* p, int n) {
+  uint32_t v = 0;
+  for (int i = n - 1; i >= 0; --i) v = (v << 8) | p[i];
+  return v;
+}
+
+// JPEG: the first start-of-frame segment's height and width.
+bool jpeg_dimensions(const uint8_t* data, size_t size, uint64_t& w, uint64_t& h) {
+  size_t pos = 2;
+  while (pos + 4 <= size) {
+    if (data[pos] != 0xFF) return false;
+    const uint8_t marker = data[pos + 1];
+    if (marker == 0xFF) {  // fill byte
+      ++pos;
+      continue;
+    }
+    if (marker == 0x01 || (marker >= 0xD0 && marker <= 0xD8)) {  // no length field
+      pos += 2;
+      continue;
+    }
+    if (marker == 0xDA || marker == 0xD9) return false;  // scan data or end before any frame
+    const size_t length = be(data + pos + 2, 2);
+    const bool frame = marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
+    if (frame) {
+      if (pos + 9 > size) return false;
+      h = be(data + pos + 5, 2);
+      w = be(data + pos + 7, 2);
+      return true;
+    }
+    pos += 2 + length;
+  }
+  return false;
+}
+
+// The size a header claims, read here so that the limit is enforced before stb allocates (and
+// before its own, less clear, sanity limits answer). False when the format is not one of these.
+bool claimed_dimensions(const std::string& format, const uint8_t* d, size_t size, uint64_t& w, uint64_t& h) {
+  if (format == "PNG" && size >= 24) {
+    w = be(d + 16, 4);
+    h = be(d + 20, 4);
+    return true;
+  }
+  if (format == "GIF" && size >= 10) {
+    w = le(d + 6, 2);
+    h = le(d + 8, 2);
+    return true;
+  }
+  if (format == "BMP" && size >= 26 && le(d + 14, 4) >= 40) {
+    w = static_cast<uint64_t>(std::llabs(static_cast<int32_t>(le(d + 18, 4))));
+    h = static_cast<uint64_t>(std::llabs(static_cast<int32_t>(le(d + 22, 4))));
+    return true;
+  }
+  if (format == "PSD" && size >= 22) {
+    h = be(d + 14, 4);
+    w = be(d + 18, 4);
+    return true;
+  }
+  if (format == "JPEG") return jpeg_dimensions(d, size, w, h);
+  return false;
+}
+
 std::string reason() {
   const char* r = stbi_failure_reason();
   return r ? r : "unknown error";
@@ -90,32 +157,47 @@ std::string reason() {
 
 std::string size_text(uint64_t w, uint64_t h) { return std::to_string(w) + "x" + std::to_string(h); }
 
-}  // namespace
+void check_pixel_limit(const std::string& where, const std::string& format, uint64_t w, uint64_t h,
+                       uint64_t limit) {
+  // Each side fits in 32 bits, so the product cannot overflow.
+  if (w * h > limit)
+    fail(where, format + " image of " + size_text(w, h) + " = " + std::to_string(w * h) +
+                    " pixels exceeds the limit of " + std::to_string(limit) + " pixels");
+}
 
-ImageInfo probe_image(const uint8_t* data, size_t size, const std::string& where) {
+ImageInfo probe(const uint8_t* data, size_t size, const std::string& where, uint64_t max_pixels) {
   if (size == 0) fail(where, "is empty, not an image");
   if (size > static_cast<size_t>(INT32_MAX)) fail(where, "is over 2 GiB, too large to decode");
   ImageInfo info;
   info.format = sniff_format(data, size);
+  uint64_t claimed_w = 0, claimed_h = 0;
+  if (claimed_dimensions(info.format, data, size, claimed_w, claimed_h))
+    check_pixel_limit(where, info.format, claimed_w, claimed_h, max_pixels);
   Reader header(data, size);
   if (!stbi_info_from_callbacks(&kCallbacks, &header, &info.width, &info.height, &info.channels)) {
     if (info.format == std::string("TGA"))
       fail(where, "is not a supported image (PNG, JPEG, BMP, GIF, TGA, PSD, binary PNM) or its header is corrupt");
     fail(where, "corrupt " + info.format + " header: " + reason());
   }
+  // stb reports a top-down BMP's height as negative.
+  if (info.format == "BMP" && info.height < 0 && info.height != INT32_MIN) info.height = -info.height;
   Reader depth(data, size);
   info.sixteen_bit = stbi_is_16_bit_from_callbacks(&kCallbacks, &depth) != 0;
   return info;
 }
 
+}  // namespace
+
+ImageInfo probe_image(const uint8_t* data, size_t size, const std::string& where) {
+  return probe(data, size, where, UINT64_MAX);
+}
+
 Image decode_image(const uint8_t* data, size_t size, const std::string& where, const DecodeOptions& options) {
-  const ImageInfo info = probe_image(data, size, where);
+  const ImageInfo info = probe(data, size, where, options.max_pixels);
   if (info.width <= 0 || info.height <= 0)
-    fail(where, info.format + " header gives an empty " + size_text(info.width, info.height) + " image");
-  const uint64_t pixels = static_cast<uint64_t>(info.width) * static_cast<uint64_t>(info.height);
-  if (pixels > options.max_pixels)
-    fail(where, info.format + " image of " + size_text(info.width, info.height) + " = " + std::to_string(pixels) +
-                    " pixels exceeds the limit of " + std::to_string(options.max_pixels) + " pixels");
+    fail(where, info.format + " header gives an empty " + std::to_string(info.width) + "x" +
+                    std::to_string(info.height) + " image");
+  check_pixel_limit(where, info.format, info.width, info.height, options.max_pixels);
   if (info.sixteen_bit) {
     if (info.format != std::string("PNG"))
       fail(where, "16-bit " + info.format + " images are not supported; convert to 8 bits per channel");
@@ -128,8 +210,8 @@ Image decode_image(const uint8_t* data, size_t size, const std::string& where, c
   int w = 0, h = 0, channels = 0;
   std::unique_ptr<stbi_uc, void (*)(void*)> decoded(
       stbi_load_from_callbacks(&kCallbacks, &reader, &w, &h, &channels, 3), stbi_image_free);
-  if (!decoded) fail(where, "cannot decode " + info.format + ": " + reason());
   if (reader.overran) fail(where, "truncated " + info.format + ": the data ends before the image is complete");
+  if (!decoded) fail(where, "cannot decode " + info.format + ": " + reason());
   if (w != info.width || h != info.height)
     fail(where, info.format + " header says " + size_text(info.width, info.height) + " but the image decodes as " +
                     size_text(w, h));

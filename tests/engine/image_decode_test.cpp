@@ -1,0 +1,230 @@
+// Decoding and PIL-style RGB conversion of every supported format; refusal of bad input.
+#include <cstdio>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "engine/image_decode.h"
+#include "formats/error.h"
+#include "formats/json_file.h"
+#include "image_compare.h"
+#include "test_support/shared_data.h"
+
+namespace vit {
+namespace {
+
+// Beside this file (CMake passes absolute source paths).
+std::string data_dir() { return (std::filesystem::path(__FILE__).parent_path() / "data").string(); }
+
+std::vector<uint8_t> file_bytes(const std::string& path) {
+  const std::string text = test::read_text(path);
+  return std::vector<uint8_t>(text.begin(), text.end());
+}
+
+std::string hex(const std::vector<uint8_t>& bytes) {
+  static const char* digits = "0123456789abcdef";
+  std::string out;
+  for (uint8_t b : bytes) {
+    out += digits[b >> 4];
+    out += digits[b & 15];
+  }
+  return out;
+}
+
+std::string error_of(const std::vector<uint8_t>& bytes, const std::string& where, DecodeOptions options = {}) {
+  try {
+    decode_image(bytes.data(), bytes.size(), where, options);
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+nlohmann::json expected() { return read_json_file(data_dir() + "/expected.json"); }
+
+TEST(ImageDecode, EveryFormatAndModeConvertsLikePil) {
+  const nlohmann::json index = expected();
+  int checked = 0;
+  for (const auto& item : index.at("images").items()) {
+    const std::string path = data_dir() + "/" + item.key();
+    SCOPED_TRACE(item.key());
+    if (item.value().is_object()) {
+      const std::string want = item.value().at("error").get<std::string>();
+      try {
+        load_image(path);
+        ADD_FAILURE() << "decoded, but should be refused with: " << want;
+      } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find(want), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find(path), std::string::npos) << "names the file: " << e.what();
+      }
+      continue;
+    }
+    const Image image = load_image(path);
+    EXPECT_EQ(image.width, index.at("width").get<int>());
+    EXPECT_EQ(image.height, index.at("height").get<int>());
+    EXPECT_EQ(hex(image.pixels), item.value().get<std::string>());
+    // From memory too, with the same result.
+    const std::vector<uint8_t> bytes = file_bytes(path);
+    EXPECT_EQ(decode_image(bytes.data(), bytes.size(), item.key()), image);
+    ++checked;
+  }
+  EXPECT_GE(checked, 20);
+}
+
+TEST(ImageDecode, ProbeReadsTheHeaderOnly) {
+  const std::vector<uint8_t> png = file_bytes(data_dir() + "/png_gray_alpha16.png");
+  const ImageInfo info = probe_image(png.data(), png.size(), "x.png");
+  EXPECT_EQ(info.format, "PNG");
+  EXPECT_EQ(info.width, 5);
+  EXPECT_EQ(info.height, 3);
+  EXPECT_EQ(info.channels, 2);
+  EXPECT_TRUE(info.sixteen_bit);
+  const std::vector<uint8_t> tga = file_bytes(data_dir() + "/tga_rgba32.tga");
+  EXPECT_EQ(probe_image(tga.data(), tga.size(), "x.tga").format, "TGA");
+}
+
+// Every prefix of every file: either refused, or (when only bytes the decoder never needs were
+// cut, such as a trailing checksum) exactly the full image. Never a partly zero image.
+TEST(ImageDecode, TruncatedFilesAreRefused) {
+  const nlohmann::json index = expected();
+  for (const auto& item : index.at("images").items()) {
+    if (item.value().is_object()) continue;
+    SCOPED_TRACE(item.key());
+    const std::vector<uint8_t> bytes = file_bytes(data_dir() + "/" + item.key());
+    const Image full = decode_image(bytes.data(), bytes.size(), item.key());
+    size_t refused = 0;
+    for (size_t n = 0; n < bytes.size(); ++n) {
+      const std::vector<uint8_t> prefix(bytes.begin(), bytes.begin() + n);
+      try {
+        const Image image = decode_image(prefix.data(), prefix.size(), item.key());
+        EXPECT_EQ(image, full) << "a " << n << "-byte prefix decoded to different pixels";
+      } catch (const Error& e) {
+        ++refused;
+        EXPECT_EQ(std::string(e.what()).find('\n'), std::string::npos);
+        EXPECT_EQ(std::string(e.what()).rfind(item.key() + ": ", 0), 0u) << e.what();
+      }
+    }
+    // At least everything up to the last pixel byte must be refused.
+    EXPECT_GE(refused, bytes.size() * 3 / 4) << refused << " of " << bytes.size() << " prefixes refused";
+  }
+}
+
+TEST(ImageDecode, TruncatedMessageSaysSo) {
+  const std::vector<uint8_t> bytes = file_bytes(data_dir() + "/tga_rgb24.tga");
+  const std::vector<uint8_t> cut(bytes.begin(), bytes.end() - 4);
+  EXPECT_EQ(error_of(cut, "cut.tga"), "cut.tga: truncated TGA: the data ends before the image is complete");
+  const std::vector<uint8_t> ppm = file_bytes(data_dir() + "/pnm_rgb.ppm");
+  EXPECT_NE(error_of(std::vector<uint8_t>(ppm.begin(), ppm.end() - 1), "cut.ppm").find("cut.ppm: "),
+            std::string::npos);
+}
+
+TEST(ImageDecode, CorruptFilesAreRefused) {
+  EXPECT_EQ(error_of({}, "empty.png"), "empty.png: is empty, not an image");
+  const std::vector<uint8_t> text = {'h', 'e', 'l', 'l', 'o', ' ', 'w', 'o', 'r', 'l', 'd', '\n'};
+  EXPECT_NE(error_of(text, "notes.txt").find("notes.txt: is not a supported image"), std::string::npos)
+      << error_of(text, "notes.txt");
+
+  std::vector<uint8_t> png = file_bytes(data_dir() + "/png_rgb8.png");
+  std::vector<uint8_t> bad_depth = png;
+  bad_depth[24] = 7;  // IHDR bit depth
+  EXPECT_NE(error_of(bad_depth, "depth.png").find("depth.png: "), std::string::npos);
+  EXPECT_NE(error_of(bad_depth, "depth.png"), "");
+
+  std::vector<uint8_t> bad_zlib = png;
+  const size_t idat = std::string(png.begin(), png.end()).find("IDAT");
+  ASSERT_NE(idat, std::string::npos);
+  bad_zlib[idat + 4] = 0xFF;  // zlib header: wrong compression method
+  bad_zlib[idat + 5] = 0xFF;
+  const std::string zlib_error = error_of(bad_zlib, "zlib.png");
+  EXPECT_EQ(zlib_error.rfind("zlib.png: cannot decode PNG: ", 0), 0u) << zlib_error;
+
+  std::vector<uint8_t> bmp = file_bytes(data_dir() + "/bmp_rgb24.bmp");
+  bmp[28] = 7;  // bits per pixel
+  EXPECT_EQ(error_of(bmp, "bits.bmp").rfind("bits.bmp: ", 0), 0u);
+}
+
+// A PNG whose header claims width x height, followed by a valid tiny image's other chunks.
+std::vector<uint8_t> png_claiming(uint32_t width, uint32_t height) {
+  std::vector<uint8_t> png = file_bytes(data_dir() + "/png_rgb8.png");
+  for (int i = 0; i < 4; ++i) {
+    png[16 + i] = static_cast<uint8_t>(width >> (24 - 8 * i));
+    png[20 + i] = static_cast<uint8_t>(height >> (24 - 8 * i));
+  }
+  return png;
+}
+
+TEST(ImageDecode, OversizedHeadersAreRefusedBeforeDecoding) {
+  // 100000 x 100000 would need 30 GB; the header alone must be enough to refuse it.
+  const std::string e = error_of(png_claiming(100000, 100000), "huge.png");
+  EXPECT_EQ(e, "huge.png: PNG image of 100000x100000 = 10000000000 pixels exceeds the limit of 67108864 pixels");
+
+  const std::vector<uint8_t> small = file_bytes(data_dir() + "/png_rgb8.png");
+  DecodeOptions tight;
+  tight.max_pixels = 14;
+  EXPECT_NE(error_of(small, "small.png", tight).find("5x3 = 15 pixels exceeds the limit of 14 pixels"),
+            std::string::npos);
+  tight.max_pixels = 15;
+  EXPECT_EQ(error_of(small, "small.png", tight), "");
+
+  EXPECT_EQ(error_of(png_claiming(10000, 10000), "big.png"),
+            "big.png: PNG image of 10000x10000 = 100000000 pixels exceeds the limit of 67108864 pixels");
+
+  // Over the default but under a raised limit: decoding proceeds and then fails on the data.
+  DecodeOptions raised;
+  raised.max_pixels = uint64_t{1} << 40;
+  const std::string e2 = error_of(png_claiming(9000, 9000), "big.png", raised);
+  EXPECT_EQ(e2.find("exceeds the limit"), std::string::npos) << e2;
+  EXPECT_EQ(e2.rfind("big.png: ", 0), 0u) << e2;
+}
+
+TEST(ImageDecode, FixtureSourcesDecodeLikePillow) {
+  VIT_REQUIRE_SHARED();
+  const std::string dir = test::fixture("preprocess");
+  // Gray PNG: convert('RGB') copies the gray value.
+  EXPECT_EQ(load_image(dir + "/camera.png"), load_image(dir + "/camera_rgb.png"));
+  const Image chelsea = load_image(dir + "/chelsea.png");
+  EXPECT_EQ(chelsea.width, 451);
+  EXPECT_EQ(chelsea.height, 300);
+}
+
+// stb's JPEG decoder is not libjpeg-turbo: measure how far it is from Pillow's decode.
+TEST(ImageDecode, JpegIsCloseToPillow) {
+  VIT_REQUIRE_SHARED();
+  const std::string dir = test::fixture("preprocess");
+  const Image ours = load_image(dir + "/hubble_deep_field.jpg");
+  const Image pil = load_image(dir + "/hubble_deep_field_rgb.png");
+  ASSERT_EQ(ours.width, pil.width);
+  ASSERT_EQ(ours.height, pil.height);
+  const test::ImageDifference d = test::compare_images(ours, pil);
+  std::printf("  stb vs Pillow (libjpeg-turbo) on hubble_deep_field.jpg: max %d, mean %.4f, "
+              "%.2f%% of pixels differ\n  %s\n",
+              d.max, d.mean, 100.0 * double(d.pixels_differing) / double(d.values / 3), d.text().c_str());
+  EXPECT_LE(d.max, 3);
+  EXPECT_LE(d.mean, 0.5);
+}
+
+TEST(ImageDecode, OversizedJpegHeaderIsRefused) {
+  VIT_REQUIRE_SHARED();
+  std::vector<uint8_t> jpeg = file_bytes(test::fixture("preprocess") + "/hubble_deep_field.jpg");
+  const std::string text(jpeg.begin(), jpeg.end());
+  const size_t sof = text.find("\xff\xc0");
+  ASSERT_NE(sof, std::string::npos);
+  for (int i = 5; i < 9; ++i) jpeg[sof + i] = 0xFF;  // height and width 65535
+  EXPECT_EQ(error_of(jpeg, "huge.jpg"),
+            "huge.jpg: JPEG image of 65535x65535 = 4294836225 pixels exceeds the limit of 67108864 pixels");
+}
+
+TEST(ImageDecode, TruncatedJpegIsRefused) {
+  VIT_REQUIRE_SHARED();
+  const std::vector<uint8_t> jpeg = file_bytes(test::fixture("preprocess") + "/hubble_deep_field.jpg");
+  for (size_t keep : {jpeg.size() / 3, jpeg.size() / 2, jpeg.size() - 1000, jpeg.size() - 2}) {
+    SCOPED_TRACE(keep);
+    const std::vector<uint8_t> cut(jpeg.begin(), jpeg.begin() + keep);
+    EXPECT_EQ(error_of(cut, "cut.jpg"), "cut.jpg: truncated JPEG: the data ends before the image is complete");
+  }
+}
+
+}  // namespace
+}  // namespace vit
