@@ -11,6 +11,8 @@ namespace vit {
 namespace {
 
 constexpr int kPrecisionBits = 22;  // Pillow: 32 - 8 bits of result - 2 bits of headroom
+// Below this many multiply-adds a parallel region costs more than it saves.
+constexpr size_t kParallelWork = size_t{1} << 18;
 
 // One pass's weights in Pillow's fixed point: taps of output i are weights[offset[i] ...].
 struct FixedWeights {
@@ -46,7 +48,8 @@ inline uint8_t clip8(int64_t acc) {
 Image resize_horizontal(const Image& in, int out_w, ResampleFilter filter) {
   const FixedWeights f = fixed_weights(in.width, out_w, filter);
   Image out(out_w, in.height);
-#pragma omp parallel for schedule(static)
+  const bool parallel = f.weights.size() * 3 * static_cast<size_t>(in.height) >= kParallelWork;
+#pragma omp parallel for schedule(static) if (parallel)
   for (int y = 0; y < in.height; ++y) {
     const uint8_t* src = in.row(y);
     uint8_t* dst = out.row(y);
@@ -71,7 +74,8 @@ Image resize_vertical(const Image& in, int out_h, ResampleFilter filter) {
   const FixedWeights f = fixed_weights(in.height, out_h, filter);
   Image out(in.width, out_h);
   const size_t values = in.row_bytes();
-#pragma omp parallel for schedule(static)
+  const bool parallel = f.weights.size() * values >= kParallelWork;
+#pragma omp parallel for schedule(static) if (parallel)
   for (int y = 0; y < out_h; ++y) {
     const int32_t* k = &f.weights[f.offset[y]];
     std::vector<int64_t> acc(values, int64_t{1} << (kPrecisionBits - 1));
@@ -101,7 +105,8 @@ Image resize_nearest(const Image& in, int out_w, int out_h) {
     source_y[y] = position < 0.0 ? -1 : static_cast<int>(position);
 
   Image out(out_w, out_h);  // pixels mapped outside the source stay black, as with Pillow's fill
-#pragma omp parallel for schedule(static)
+  const bool parallel = out.pixels.size() >= kParallelWork;
+#pragma omp parallel for schedule(static) if (parallel)
   for (int y = 0; y < out_h; ++y) {
     const int sy = source_y[y];
     if (sy < 0 || sy >= in.height) continue;
