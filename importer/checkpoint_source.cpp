@@ -4,6 +4,7 @@
 
 #include "formats/error.h"
 #include "formats/json_file.h"
+#include "formats/quoted_name.h"
 #include "formats/safetensors.h"
 #include "formats/torch_checkpoint.h"
 
@@ -84,6 +85,21 @@ void read_torch(CheckpointSource* source, const SourceOptions& options) {
   }
 }
 
+// Views may repeat elements (stride 0) or share a storage, so a small file can declare tensors
+// far larger than itself, and converting them would allocate that much. A real checkpoint
+// stores every element in at least one byte: more elements than file bytes is refused.
+void refuse_oversized_tensors(const CheckpointSource& source) {
+  const uint64_t file_bytes = fs::file_size(source.weights_path);
+  uint64_t elements = 0;
+  for (const auto& [name, tensor] : source.tensors) {
+    elements += static_cast<uint64_t>(tensor.numel());  // each at most 2^59 (validated)
+    if (elements > file_bytes)
+      fail(source.weights_path, "tensors declare more elements than the file's " + std::to_string(file_bytes) +
+                                    " bytes hold (stride-0 or overlapping views, e.g. " + quoted_name(name) + " " +
+                                    tensor.shape_string() + ")");
+  }
+}
+
 std::string find_weights_in_folder(const std::string& dir) {
   for (const char* name : {"model.safetensors", "pytorch_model.bin", "open_clip_pytorch_model.bin"}) {
     fs::path p = fs::path(dir) / name;
@@ -112,6 +128,7 @@ CheckpointSource open_checkpoint(const std::string& path, const SourceOptions& o
   else
     read_torch(&source, options);
   if (source.tensors.empty()) fail(source.weights_path, "holds no tensors");
+  refuse_oversized_tensors(source);
   return source;
 }
 
