@@ -1,59 +1,158 @@
-// vitrun: runs a converted model folder on pixels from a .npy file.
+// vitrun: runs a converted model folder on image files or on pixels from a .npy file.
+#include <unistd.h>
+
+#include <cstdio>
 #include <iostream>
 
+#include <nlohmann/json.hpp>
+
 #include "command_line.h"
-#include "engine/model_folder.h"
 #include "engine/threading.h"
 #include "formats/error.h"
 #include "formats/npy.h"
+#include "image_list.h"
+#include "vitcpp/vitcpp.h"
 
 namespace {
 
-constexpr const char* kUsage = R"(usage: vitrun --model DIR --input PIXELS.npy --output OUT.npy
-              [--output-kind logits|pre_logits|features] [--threads N]
+constexpr const char* kUsage = R"(usage: vitrun --model DIR IMAGE|FOLDER|@LIST... [options]
+       vitrun --model DIR --input PIXELS.npy --output OUT.npy [--output-kind KIND]
 
-Runs the model folder written by vitimport on float32 pixels [N,C,H,W] (H and W multiples of
-the patch size) and writes the requested output as .npy:
-  logits      [N, classes]            (the default; mean of both heads for distilled models)
-  pre_logits  [N, hidden]             pooled features before the classifier
-  features    [N, tokens, hidden]     every token after the final norm
+Images (PNG, JPEG, BMP, GIF, TGA, PSD, PNM) are preprocessed as the folder's
+preprocessor_config.json says and classified:
+  --topk K              labels per image (default 5), softmax probabilities
+  --json                one JSON object per image and line:
+                        {"image": PATH, "topk": [{"index": I, "label": L, "prob": P}, ...]}
+  --embed OUT.npy       pooled features [N, hidden] of all images, in order
+  --features OUT.npy    every token [N, tokens, hidden]
+  --dump-pixels OUT.npy the preprocessed float32 [N, 3, H, W] (alone: no inference)
+  --batch N             images per forward pass (default 8)
+  --threads N           threads (default: all cores)
+Unreadable images are reported one line each; the rest are still processed (exit code 3).
+
+Pixels: --input holds float32 [N, C, H, W] (H, W multiples of the patch size); --output-kind
+is logits (default; the mean of both heads for distilled models), pre_logits or features.
 )";
+
+void write_array(const std::string& path, const std::vector<float>& values, std::vector<int64_t> shape) {
+  vit::write_npy(path, vit::DType::F32, shape, values.data());
+}
+
+int run_pixels(const vitcpp::Model& model, const vit::CommandLine& cl) {
+  if (!cl.has("--output")) vit::fail("", "--input needs --output (see --help)");
+  const std::string kind = cl.get("--output-kind", "logits");
+  const unsigned what = kind == "logits" ? vitcpp::kLogits : kind == "pre_logits" ? vitcpp::kEmbeddings
+                      : kind == "features" ? vitcpp::kFeatures : 0u;
+  if (!what) vit::fail("", "--output-kind must be logits, pre_logits or features");
+  const std::string input_path = cl.get("--input");
+  const vit::NpyArray input = vit::read_npy(input_path);
+  if (input.shape.size() != 4 || input.shape[1] != model.num_channels())
+    vit::fail(input_path, "expected pixels of shape [N, " + std::to_string(model.num_channels()) + ", H, W], found " +
+                              input.tensor().shape_string());
+  const std::vector<float> pixels = input.tensor().to_float();
+  const int n = static_cast<int>(input.shape[0]);
+  const vitcpp::Outputs out =
+      model.run(pixels.data(), n, static_cast<int>(input.shape[2]), static_cast<int>(input.shape[3]), what);
+  const int64_t d = model.hidden_size();
+  if (what == vitcpp::kLogits) write_array(cl.get("--output"), out.logits, {n, model.num_classes()});
+  if (what == vitcpp::kEmbeddings) write_array(cl.get("--output"), out.embeddings, {n, d});
+  if (what == vitcpp::kFeatures) write_array(cl.get("--output"), out.features, {n, out.tokens, d});
+  return 0;
+}
+
+void print_predictions(const std::string& image, const std::vector<vitcpp::Prediction>& best, bool json) {
+  if (json) {
+    nlohmann::json line = {{"image", image}, {"topk", nlohmann::json::array()}};
+    for (const auto& p : best) line["topk"].push_back({{"index", p.index}, {"label", p.label}, {"prob", p.probability}});
+    std::cout << line.dump() << "\n";
+    return;
+  }
+  std::cout << image << "\n";
+  for (const auto& p : best) std::printf("  %6.2f%%  %s (%d)\n", 100.0 * p.probability, p.label.c_str(), p.index);
+  std::fflush(stdout);
+}
+
+void show_progress(size_t done, size_t total) {
+  const int width = 40;
+  const int filled = static_cast<int>(width * done / total);
+  std::fprintf(stderr, "\r[%.*s%*s] %zu/%zu", filled, "########################################", width - filled, "", done,
+               total);
+  if (done == total) std::fprintf(stderr, "\n");
+}
+
+int run_images(const vitcpp::Model& model, const vit::CommandLine& cl) {
+  std::vector<std::string> errors;
+  const std::vector<std::string> images = vit::expand_image_arguments(cl.positional(), &errors);
+  for (const std::string& e : errors) std::cerr << "vitrun: " << e << "\n";
+  if (images.empty() && errors.empty()) vit::fail("", "no images given (see --help)");
+  const int topk = cl.get_int("--topk", 5), batch_size = cl.get_int("--batch", 8);
+  if (batch_size < 1) vit::fail("", "--batch must be at least 1");
+  const bool json = cl.has("--json");
+  const bool only_pixels = cl.has("--dump-pixels") && !cl.has("--embed") && !cl.has("--features") && !json &&
+                           !cl.has("--topk");
+  const bool classify = model.num_classes() > 0 && !only_pixels;
+  const unsigned what = (classify ? vitcpp::kLogits : 0u) | (cl.has("--embed") ? vitcpp::kEmbeddings : 0u) |
+                        (cl.has("--features") ? vitcpp::kFeatures : 0u);
+  const bool progress = images.size() > 8 && ::isatty(2);
+  const int H = model.input_height(), W = model.input_width(), C = model.num_channels();
+  std::vector<std::string> labels;
+  for (int c = 0; c < model.num_classes(); ++c) labels.push_back(model.label(c));
+  std::vector<float> all_pixels, embeddings, features;
+  int processed = 0, tokens = 0;
+  bool failed = !errors.empty();
+  for (size_t start = 0; start < images.size(); start += batch_size) {
+    std::vector<std::string> names;
+    std::vector<float> batch;
+    for (size_t i = start; i < std::min(images.size(), start + batch_size); ++i) {
+      try {
+        std::vector<float> pixels = model.preprocess_file(images[i]);
+        batch.insert(batch.end(), pixels.begin(), pixels.end());
+        names.push_back(images[i]);
+      } catch (const std::exception& e) {
+        std::cerr << "vitrun: " << e.what() << "\n";
+        failed = true;
+      }
+    }
+    const int n = static_cast<int>(names.size());
+    processed += n;
+    if (cl.has("--dump-pixels")) all_pixels.insert(all_pixels.end(), batch.begin(), batch.end());
+    if (n > 0 && what != 0) {
+      const vitcpp::Outputs out = model.run(batch.data(), n, H, W, what);
+      tokens = out.tokens;
+      embeddings.insert(embeddings.end(), out.embeddings.begin(), out.embeddings.end());
+      features.insert(features.end(), out.features.begin(), out.features.end());
+      if (classify)
+        for (int b = 0; b < n; ++b)
+          print_predictions(names[b],
+                            vitcpp::top_k(out.logits.data() + static_cast<size_t>(b) * model.num_classes(),
+                                          model.num_classes(), topk, labels),
+                            json);
+    }
+    if (progress) show_progress(std::min(images.size(), start + batch_size), images.size());
+  }
+  if (cl.has("--dump-pixels")) write_array(cl.get("--dump-pixels"), all_pixels, {processed, C, H, W});
+  if (cl.has("--embed")) write_array(cl.get("--embed"), embeddings, {processed, model.hidden_size()});
+  if (cl.has("--features")) write_array(cl.get("--features"), features, {processed, tokens, model.hidden_size()});
+  return failed ? 3 : 0;
+}
 
 }  // namespace
 
 int main(int argc, char** argv) {
   vit::exec_with_passive_openmp(argv);
   try {
-    vit::CommandLine cl(argc, argv, {"--model", "--input", "--output", "--output-kind", "--threads"}, {"--help"});
+    vit::CommandLine cl(argc, argv,
+                        {"--model", "--input", "--output", "--output-kind", "--threads", "--topk", "--embed",
+                         "--features", "--dump-pixels", "--batch"},
+                        {"--help", "--json"});
     if (cl.has("--help")) {
       std::cout << kUsage;
       return 0;
     }
-    if (!cl.has("--model") || !cl.has("--input") || !cl.has("--output"))
-      vit::fail("", "--model, --input and --output are required (see --help)");
-    vit::set_thread_count(cl.get_int("--threads", 0));
-    const std::string kind = cl.get("--output-kind", "logits");
-    unsigned bit = kind == "logits" ? vit::kLogits : kind == "pre_logits" ? vit::kPreLogits
-                 : kind == "features" ? vit::kFeatures : 0u;
-    if (!bit) vit::fail("", "--output-kind must be logits, pre_logits or features");
-    const vit::VitModel model = vit::load_model(cl.get("--model"));
-    const std::string input_path = cl.get("--input");
-    vit::NpyArray input = vit::read_npy(input_path);
-    if (input.shape.size() != 4 || input.shape[1] != model.config().num_channels)
-      vit::fail(input_path, "expected pixels of shape [N, " + std::to_string(model.config().num_channels) +
-                                ", H, W], found " + input.tensor().shape_string());
-    const std::vector<float> pixels = input.tensor().to_float();
-    const int n = static_cast<int>(input.shape[0]), h = static_cast<int>(input.shape[2]),
-              w = static_cast<int>(input.shape[3]);
-    const vit::ForwardResult r = model.forward(pixels.data(), n, h, w, bit);
-    const int d = model.config().hidden_size;
-    if (bit == vit::kLogits)
-      vit::write_npy(cl.get("--output"), vit::DType::F32, {n, model.config().num_classes}, r.logits.data());
-    else if (bit == vit::kPreLogits)
-      vit::write_npy(cl.get("--output"), vit::DType::F32, {n, d}, r.pre_logits.data());
-    else
-      vit::write_npy(cl.get("--output"), vit::DType::F32, {n, r.tokens, d}, r.features.data());
-    return 0;
+    if (!cl.has("--model")) vit::fail("", "--model is required (see --help)");
+    vitcpp::Model::set_threads(cl.get_int("--threads", 0));
+    const vitcpp::Model model = vitcpp::Model::load(cl.get("--model"));
+    return cl.has("--input") ? run_pixels(model, cl) : run_images(model, cl);
   } catch (const std::exception& e) {
     std::cerr << "vitrun: " << e.what() << "\n";
     return 2;

@@ -1,0 +1,85 @@
+// vitcpp: run a converted Vision Transformer folder (vitimport's output) from C++.
+//
+//   vitcpp::Model model = vitcpp::Model::load("converted-folder");
+//   std::vector<float> pixels = model.preprocess_file("cat.jpg");       // [3, H, W]
+//   auto top5 = model.classify(pixels.data(), 1, 5)[0];                 // best first
+//
+// Errors: every function throws std::runtime_error whose one-line message names the file and
+// the problem (an unreadable image, a folder that is not a model, pixels of the wrong size).
+//
+// Threads: a loaded Model is immutable, and run / classify / preprocess_* may be called from
+// several threads at once on the same Model (each call takes its own scratch buffers). Each
+// call parallelises internally over the OpenMP pool (set_threads); concurrent calls therefore
+// share the cores. Model::load and set_threads are not meant to race with running calls.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#if defined(VITCPP_BUILDING_LIBRARY)
+#define VITCPP_API __attribute__((visibility("default")))
+#else
+#define VITCPP_API
+#endif
+
+namespace vitcpp {
+
+struct Prediction {
+  int index = 0;
+  std::string label;
+  float probability = 0.0f;  // softmax of the logits (for distilled DeiT: of the averaged heads)
+};
+
+struct Outputs {
+  int batch = 0;
+  int tokens = 0;                 // sequence length (prefix tokens + patches)
+  std::vector<float> logits;      // [batch, num_classes]
+  std::vector<float> embeddings;  // [batch, hidden_size]: pooled features before the classifier
+  std::vector<float> features;    // [batch, tokens, hidden_size]: every token after the final norm
+};
+
+enum Output : unsigned { kLogits = 1u, kEmbeddings = 2u, kFeatures = 4u };
+
+class VITCPP_API Model {
+ public:
+  // Reads <folder>/config.json, model.safetensors and preprocessor_config.json.
+  static Model load(const std::string& folder);
+
+  int num_classes() const;  // 0 for a feature extractor
+  int hidden_size() const;
+  int num_channels() const;
+  int input_height() const;  // what preprocess_* produce
+  int input_width() const;
+  std::string label(int index) const;  // id2label, or "LABEL_<index>"
+
+  // Decodes an image (PNG, JPEG, BMP, GIF, TGA, PSD, PNM) and applies the folder's pipeline:
+  // float32 [3, input_height(), input_width()], channels first.
+  std::vector<float> preprocess_file(const std::string& path) const;
+  std::vector<float> preprocess_memory(const void* data, size_t size, const std::string& name = "<memory>") const;
+
+  // pixels: float32 [batch, channels, height, width]; height and width must be multiples of
+  // the patch size. `what` is a mask of Output values.
+  Outputs run(const float* pixels, int batch, int height, int width, unsigned what) const;
+  // Top-k predictions per image from pixels of the preprocessed size.
+  std::vector<std::vector<Prediction>> classify(const float* pixels, int batch, int topk) const;
+
+  // Threads for all inference from now on (0: all cores).
+  static void set_threads(int threads);
+
+  ~Model();
+  Model(Model&&) noexcept;
+  Model& operator=(Model&&) noexcept;
+
+ private:
+  struct Impl;
+  explicit Model(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// Softmax probabilities of one row of logits, and its k best entries (best first).
+VITCPP_API std::vector<Prediction> top_k(const float* logits, int num_classes, int k,
+                                         const std::vector<std::string>& labels = {});
+
+}  // namespace vitcpp
