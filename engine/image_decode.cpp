@@ -54,11 +54,7 @@ struct Reader {
   }
   static void skip(void* user, int n) {
     auto* r = static_cast<Reader*>(user);
-    if (n < 0) {  // stb only skips backwards within data it has already read
-      const size_t back = static_cast<size_t>(-static_cast<int64_t>(n));
-      r->pos = back > r->pos ? 0 : r->pos - back;
-      return;
-    }
+    if (n <= 0) return;  // stb never asks for a backward skip through the callback
     r->pos += std::min(static_cast<size_t>(n), r->size - r->pos);
   }
   static int eof(void* user) {
@@ -175,7 +171,7 @@ ImageInfo probe(const uint8_t* data, size_t size, const std::string& where, uint
     check_pixel_limit(where, info.format, claimed_w, claimed_h, max_pixels);
   Reader header(data, size);
   if (!stbi_info_from_callbacks(&kCallbacks, &header, &info.width, &info.height, &info.channels)) {
-    if (info.format == std::string("TGA"))
+    if (info.format == "TGA")
       fail(where, "is not a supported image (PNG, JPEG, BMP, GIF, TGA, PSD, binary PNM) or its header is corrupt");
     fail(where, "corrupt " + info.format + " header: " + reason());
   }
@@ -199,11 +195,11 @@ Image decode_image(const uint8_t* data, size_t size, const std::string& where, c
                     std::to_string(info.height) + " image");
   check_pixel_limit(where, info.format, info.width, info.height, options.max_pixels);
   if (info.sixteen_bit) {
-    if (info.format != std::string("PNG"))
+    if (info.format != "PNG")
       fail(where, "16-bit " + info.format + " images are not supported; convert to 8 bits per channel");
     if (info.channels == 1)
-      fail(where, "16-bit grayscale PNG is not supported (Pillow's convert('RGB') clips it to 255 "
-                  "instead of scaling); convert to 8 bits per channel");
+      fail(where, "16-bit grayscale PNG is not supported (Pillow reads it as 32-bit integers and "
+                  "convert('RGB') clips them at 255 instead of scaling); convert to 8 bits per channel");
   }
 
   Reader reader(data, size);

@@ -5,9 +5,10 @@
 // - JPEG: stb's IDCT, chroma upsampling and YCbCr conversion differ from libjpeg-turbo by a
 //   few levels on some pixels (see tests/engine/image_decode_test.cpp for the measured size).
 // - 16 bits per channel: PNGs with colour or alpha keep the high byte of each sample, as
-//   Pillow's "RGB;16B"/"RGBA;16B"/"LA;16B" unpackers do. 16-bit grayscale PNGs are refused:
-//   Pillow opens them as 32-bit 'I' and convert('RGB') clips every value above 255 to white,
-//   which is never what a caller wants. Other 16-bit files (PSD, PNM) are refused too.
+//   Pillow's "RGB;16B", "RGBA;16B" and "LA;16B" (read as RGBA) unpackers do. 16-bit grayscale
+//   PNGs are refused: Pillow 9.4 opens them as 32-bit 'I' and convert('RGB') clips every value
+//   above 255 to white, which is never what a caller wants. Other 16-bit files (PSD, PNM) are
+//   refused too.
 // - GIF: the first frame only; pixels of the transparent colour index come out black, where
 //   Pillow returns that palette entry's colour.
 // - Radiance HDR and Softimage PIC (which Pillow does not read) are not accepted.
