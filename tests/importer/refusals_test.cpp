@@ -16,6 +16,8 @@ struct Refusal {
   const char* message;  // must appear in the one-line error
 };
 
+std::ostream& operator<<(std::ostream& os, const Refusal& r) { return os << r.fixture << " " << r.extra_args; }
+
 class Refused : public ::testing::TestWithParam<Refusal> {};
 
 TEST_P(Refused, ExitsTwoWithTheReasonAndWritesNothing) {
