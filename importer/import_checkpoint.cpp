@@ -179,7 +179,7 @@ ImportReport import_checkpoint(const ImportOptions& options, std::ostream& log) 
   if (report.verification.empty()) log << "verify: no reference outputs given; checking the written folder only\n";
   if (!report.verified || options.output_dir.empty()) return report;
 
-  FolderContents contents{config, &tensors, hf_processor_config(arch), {}};
+  FolderContents contents{config, &tensors, processor_config(arch, options.processor), {}};
   contents.metadata["vitcpp_source"] = std::filesystem::path(source.weights_path).filename().string();
   if (!arch.name.empty()) contents.metadata["timm_architecture"] = arch.name;
   write_model_folder(options.output_dir, contents, options.overwrite, [&](const std::string& temp_dir) {

@@ -6,6 +6,7 @@
 
 #include "engine/output_comparison.h"
 #include "importer/architecture.h"
+#include "importer/processor_config.h"
 
 namespace vit {
 
@@ -22,6 +23,7 @@ struct ImportOptions {
   bool use_ema = true;
   bool hf_only = false;     // refuse what transformers' ViT cannot load, like the seed
   bool overwrite = false;
+  ProcessorChoice processor = ProcessorChoice::Hf;
   ArchitectureOverrides overrides;
   std::string reference_input;
   std::vector<ReferenceOutput> references;

@@ -1,6 +1,8 @@
-// preprocessor_config.json for the converted folder: the seed's processor choice
-// (DeiTImageProcessor for deit names, ViTImageProcessor otherwise) with timm's
-// pretrained_cfg values (mean, std, interpolation, crop) where they are known.
+// preprocessor_config.json for the converted folder.
+// - hf (the default, the seed's choice): DeiTImageProcessor for deit names, ViTImageProcessor
+//   otherwise, with timm's pretrained_cfg values (mean, std, interpolation, crop) where known.
+// - timm: timm's own eval transform (resize the shorter side to size / crop_pct, center crop,
+//   crop_mode) from pretrained_cfg, as engine/preprocessor_config.h defines it.
 #pragma once
 #include <nlohmann/json.hpp>
 
@@ -8,6 +10,8 @@
 
 namespace vit {
 
-nlohmann::json hf_processor_config(const ResolvedArchitecture& architecture);
+enum class ProcessorChoice { Hf, Timm };
+
+nlohmann::json processor_config(const ResolvedArchitecture& architecture, ProcessorChoice choice);
 
 }  // namespace vit
