@@ -1,5 +1,6 @@
 #include "pickle_text.h"
 
+#include <cctype>
 #include <cmath>
 #include <limits>
 #include <locale>

@@ -147,12 +147,24 @@ TEST(HostileCheckpoint, BrokenArchivesAreRefused) {
   expect_refused(std::string(100, '\0'), "not a torch.save file");
 }
 
-// Loads whatever the bytes are; on success every tensor must read inside its storage.
-void load_any(const std::string& bytes, int* loaded) {
+// Reads the first and the last element a tensor addresses (what to_float would reach).
+void touch_extremes(const StoredTensor& t) {
+  int64_t last = t.offset;
+  for (size_t i = 0; i < t.shape.size(); ++i) last += (t.shape[i] - 1) * t.strides[i];
+  const size_t item = dtype_size(t.dtype);
+  volatile uint8_t sink = t.storage.data[t.offset * item];
+  sink = t.storage.data[last * item + item - 1];
+  (void)sink;
+}
+
+// Loads whatever the bytes are (borrowed, not copied); on success every tensor must read
+// inside its storage.
+void load_any(const std::string& bytes, int* loaded, size_t size = std::string::npos) {
   try {
     TorchLoadOptions options;
     options.scan = true;  // go as far as possible into the file
-    TorchCheckpoint ck = read_torch_checkpoint(test::view_of(bytes), "mutant.pt", options);
+    ByteView view{reinterpret_cast<const uint8_t*>(bytes.data()), std::min(size, bytes.size()), nullptr};
+    TorchCheckpoint ck = read_torch_checkpoint(view, "mutant.pt", options);
     ++*loaded;
     std::vector<PickleValue> dicts = {ck.value};
     if (ck.value.is_dict())
@@ -162,7 +174,8 @@ void load_any(const std::string& bytes, int* loaded) {
       if (!d.is_dict()) continue;
       for (const auto& [name, t] : tensor_entries(d)) {
         EXPECT_NO_THROW(t.validate(name));
-        t.to_float();
+        if (t.numel() <= 4096) t.to_float();
+        else touch_extremes(t);
       }
     }
   } catch (const Error& e) {
@@ -197,29 +210,36 @@ TEST(HostileCheckpoint, SyntheticFilesTruncatedAtEveryByte) {
   for (const char* name : {"torch_little.pt", "torch_legacy.pt", "torch_big_endian.pt"}) {
     const std::string bytes = test::read_text(test::pickle_data(name));
     int loaded = 0;
-    for (size_t n = 0; n < bytes.size(); ++n) load_any(bytes.substr(0, n), &loaded);
+    for (size_t n = 0; n < bytes.size(); ++n) load_any(bytes, &loaded, n);
     EXPECT_EQ(loaded, 0) << name << ": a truncated file loaded";
   }
 }
 
-void flip_bytes(std::string* bytes, std::mt19937* rng, size_t begin, size_t end) {
-  const int flips = 1 + static_cast<int>((*rng)() % 4);
-  for (int i = 0; i < flips; ++i) {
-    size_t at = begin + (*rng)() % (end - begin);
-    (*bytes)[at] = static_cast<char>((*bytes)[at] ^ (1 + (*rng)() % 255));
+// XORs 1-4 random bytes in [begin, end); returns what to XOR again to undo it.
+std::vector<std::pair<size_t, char>> flip_bytes(std::string* bytes, std::mt19937* rng, size_t begin, size_t end) {
+  std::vector<std::pair<size_t, char>> flips(1 + (*rng)() % 4);
+  for (auto& [at, mask] : flips) {
+    at = begin + (*rng)() % (end - begin);
+    mask = static_cast<char>(1 + (*rng)() % 255);
+    (*bytes)[at] = static_cast<char>((*bytes)[at] ^ mask);
   }
+  return flips;
+}
+
+void undo(std::string* bytes, const std::vector<std::pair<size_t, char>>& flips) {
+  for (size_t i = flips.size(); i-- > 0;)
+    (*bytes)[flips[i].first] = static_cast<char>((*bytes)[flips[i].first] ^ flips[i].second);
 }
 
 TEST(HostileCheckpoint, ThousandRandomByteFlipsOfAFixture) {
   VIT_REQUIRE_SHARED();
-  const std::string original = test::read_text(test::fixture("vit_bf16/pytorch_model.bin"));
+  std::string mutant = test::read_text(test::fixture("vit_bf16/pytorch_model.bin"));
   std::mt19937 rng(1234);
   int loaded = 0;
-  std::string mutant;
   for (int i = 0; i < 1000; ++i) {
-    mutant = original;
-    flip_bytes(&mutant, &rng, 0, mutant.size());
+    auto flips = flip_bytes(&mutant, &rng, 0, mutant.size());
     load_any(mutant, &loaded);
+    undo(&mutant, flips);
   }
   EXPECT_LT(loaded, 1000);  // CRC-32 catches most flips
 }
@@ -227,16 +247,15 @@ TEST(HostileCheckpoint, ThousandRandomByteFlipsOfAFixture) {
 TEST(HostileCheckpoint, ThousandRandomFlipsOfTheLegacyPickles) {
   VIT_REQUIRE_SHARED();
   // No CRC here: flips inside the pickles reach the unpickler and the storage bookkeeping.
-  const std::string original = test::read_text(test::fixture("legacy_format/pytorch_model.bin"));
+  std::string mutant = test::read_text(test::fixture("legacy_format/pytorch_model.bin"));
   const size_t pickles_end = 16384;
-  ASSERT_GT(original.size(), pickles_end);
+  ASSERT_GT(mutant.size(), pickles_end);
   std::mt19937 rng(99);
   int loaded = 0;
-  std::string mutant;
   for (int i = 0; i < 1000; ++i) {
-    mutant = original;
-    flip_bytes(&mutant, &rng, 0, pickles_end);
+    auto flips = flip_bytes(&mutant, &rng, 0, pickles_end);
     load_any(mutant, &loaded);
+    undo(&mutant, flips);
   }
   EXPECT_GT(loaded, 0);
   EXPECT_LT(loaded, 1000);
@@ -253,7 +272,7 @@ TEST(HostileCheckpoint, RandomFlipsOfDataPklWithValidCrc) {
   const std::string original = entries[pkl].data;
   std::mt19937 rng(7);
   int loaded = 0;
-  for (int i = 0; i < 2000; ++i) {
+  for (int i = 0; i < 1000; ++i) {
     entries[pkl].data = original;
     flip_bytes(&entries[pkl].data, &rng, 0, original.size());
     if (rng() % 4 == 0) entries[pkl].data.resize(rng() % original.size());
