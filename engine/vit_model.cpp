@@ -179,7 +179,7 @@ ForwardResult VitModel::forward(const float* pixels, int batch, int height, int 
     const float* position = pos->data();
     for (size_t i = 0; i < pos->size(); ++i) first_positioned[i] += position[i];
   }
-  if (c.norm_pre) layer_norm(s.x.data(), s.x.data(), M, D, w.norm_pre_weight.data(), w.norm_pre_bias.data(), c.layer_norm_eps);
+  if (c.norm_pre) mm.layer_norm(s.x.data(), s.x.data(), M, D, w.norm_pre_weight.data(), w.norm_pre_bias.data(), c.layer_norm_eps);
 
   // 4. Pre-norm transformer blocks.
   const int hd = c.head_dim();
@@ -187,7 +187,7 @@ ForwardResult VitModel::forward(const float* pixels, int batch, int height, int 
   Scratch::fit(s.scores, attention_scratch_size(self_attention));
   for (int i = 0; i < c.num_layers; ++i) {
     const LayerWeights& l = w.layers[i];
-    layer_norm(s.x.data(), s.normed.data(), M, D, l.norm1_weight.data(), l.norm1_bias.data(), c.layer_norm_eps);
+    mm.layer_norm(s.x.data(), s.normed.data(), M, D, l.norm1_weight.data(), l.norm1_bias.data(), c.layer_norm_eps);
     const LayerLinears& linear = layers_[i];
     run(mm, M, s.normed.data(), linear.qkv, s.qkv.data(), Epilogue::None);
     if (c.qk_norm) {
@@ -201,12 +201,12 @@ ForwardResult VitModel::forward(const float* pixels, int batch, int height, int 
                          {s.qkv.data() + 2 * D, qkv_batch, 3 * D}, s.attended.data(), static_cast<int64_t>(T) * D, D,
                          s.scores.data());
     run(mm, M, s.attended.data(), linear.proj, s.x.data(), Epilogue::AddToOutput, data_or_null(l.layer_scale1));
-    layer_norm(s.x.data(), s.normed.data(), M, D, l.norm2_weight.data(), l.norm2_bias.data(), c.layer_norm_eps);
+    mm.layer_norm(s.x.data(), s.normed.data(), M, D, l.norm2_weight.data(), l.norm2_bias.data(), c.layer_norm_eps);
     run(mm, M, s.normed.data(), linear.fc1, s.hidden.data(), activation_epilogue(c.activation));
     run(mm, M, s.hidden.data(), linear.fc2, s.x.data(), Epilogue::AddToOutput, data_or_null(l.layer_scale2));
   }
   if (c.final_norm)
-    layer_norm(s.x.data(), s.x.data(), M, D, w.final_norm_weight.data(), w.final_norm_bias.data(), c.layer_norm_eps);
+    mm.layer_norm(s.x.data(), s.x.data(), M, D, w.final_norm_weight.data(), w.final_norm_bias.data(), c.layer_norm_eps);
 
   ForwardResult result;
   result.batch = batch;
@@ -254,14 +254,14 @@ ForwardResult VitModel::forward(const float* pixels, int batch, int height, int 
                            attended.data(), D, D, scores.data());
       run(mm, batch, attended.data(), map_proj_, pooled.data(), Epilogue::None);
       std::vector<float> normed(pooled.size()), hidden(static_cast<size_t>(batch) * I);
-      layer_norm(pooled.data(), normed.data(), batch, D, m.norm_weight.data(), m.norm_bias.data(), c.layer_norm_eps);
+      mm.layer_norm(pooled.data(), normed.data(), batch, D, m.norm_weight.data(), m.norm_bias.data(), c.layer_norm_eps);
       run(mm, batch, normed.data(), map_fc1_, hidden.data(), activation_epilogue(c.activation));
       run(mm, batch, hidden.data(), map_fc2_, pooled.data(), Epilogue::AddToOutput);
       break;
     }
   }
   if (c.fc_norm)
-    layer_norm(pooled.data(), pooled.data(), batch, D, w.fc_norm_weight.data(), w.fc_norm_bias.data(), c.layer_norm_eps);
+    mm.layer_norm(pooled.data(), pooled.data(), batch, D, w.fc_norm_weight.data(), w.fc_norm_bias.data(), c.layer_norm_eps);
 
   // 6. Classifier head(s).
   if (outputs & kLogits) {
