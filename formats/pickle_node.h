@@ -28,11 +28,19 @@ struct Node {
 struct Arena {
   Arena(size_t max_nodes, std::string where) : max_nodes(max_nodes), where(std::move(where)) {}
   Node* make(PickleKind kind) {
-    if (count >= max_nodes) fail(where, "more than " + std::to_string(max_nodes) + " values (limit)");
+    charge(1);
     if (count % kChunk == 0) chunks.push_back(std::make_unique<Node[]>(kChunk));
     Node* n = &chunks.back()[count++ % kChunk];
     n->kind = kind;
     return n;
+  }
+  // Counts work that copies data already in the tree (a set built from a list, a tensor's
+  // shape) against the same budget as new values, so reusing memoized values cannot
+  // amplify a small file into a large allocation.
+  void charge(size_t units) {
+    if (units > max_nodes || spent > max_nodes - units)
+      fail(where, "more than " + std::to_string(max_nodes) + " values (limit)");
+    spent += units;
   }
   static PickleValue wrap(const std::shared_ptr<Arena>& arena, Node* node) {
     return PickleValue(arena, node);
@@ -41,7 +49,8 @@ struct Arena {
   static constexpr size_t kChunk = 1024;  // nodes are allocated in chunks of this many
   size_t max_nodes;
   std::string where;
-  size_t count = 0;
+  size_t count = 0;  // nodes made
+  size_t spent = 0;  // nodes made plus copy work charged
   std::vector<std::unique_ptr<Node[]>> chunks;
 };
 

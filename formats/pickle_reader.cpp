@@ -24,7 +24,9 @@ std::string hex_byte(uint8_t b) {
 }
 
 // A dict key's identity for SETITEM(S) overwrite, for the scalar keys Python hashes by value.
+// Keys of more than 256 bytes are not indexed (each index entry copies its key).
 bool key_fingerprint(const Node* k, std::string* out) {
+  if (k->text.size() > 256) return false;
   switch (k->kind) {
     case PickleKind::Str: *out = "s" + k->text; return true;
     case PickleKind::Bytes: *out = "b" + k->text; return true;
@@ -192,6 +194,7 @@ struct Unpickler::State {
   Node* make_global(const std::string& raw_module, const std::string& name) {
     const std::string module = normalize_global_module(raw_module);
     if (module.empty() || name.empty()) bad("empty global name");
+    if (module.size() > 256 || name.size() > 256) bad("global name longer than 256 bytes");
     const std::string q = module + "." + name;
     const bool refuse = classify_global(module, name) == GlobalRole::Refused;
     if (refuse) {
@@ -246,6 +249,7 @@ struct Unpickler::State {
       Node* d = make(PickleKind::Dict);
       if (a.size() > 1) bad("OrderedDict takes at most one argument");
       if (a.size() == 1) {
+        arena->charge(a[0]->items.size());
         if (a[0]->kind == PickleKind::Dict) {
           dict_set_pairs(d, a[0]->items);
         } else if (is_sequence(a[0])) {
@@ -257,16 +261,21 @@ struct Unpickler::State {
           bad("OrderedDict argument is a " + std::string(pickle_kind_name(a[0]->kind)));
         }
       }
-      if (kwargs) dict_set_pairs(d, kwargs->items);
+      if (kwargs) {
+        arena->charge(kwargs->items.size());
+        dict_set_pairs(d, kwargs->items);
+      }
       return d;
     }
     if (q == "builtins.set" || q == "builtins.frozenset") {
       if (a.size() > 1) bad(q + " takes at most one argument");
       if (a.size() == 1 && !is_sequence(a[0])) bad(q + " argument is not a sequence");
+      if (a.size() == 1) arena->charge(a[0]->items.size());
       return make_seq(PickleKind::Set, a.empty() ? std::vector<Node*>{} : a[0]->items);
     }
     // bytearray(...) and _codecs.encode(text, 'latin1'): protocol 2 spellings of bytes.
     if (a.empty() && q == "builtins.bytearray") return make_text(PickleKind::Bytes, "");
+    if (!a.empty()) arena->charge(a[0]->text.size() / 8);  // the copy below
     if (a.size() == 1 && a[0]->kind == PickleKind::Bytes && q == "builtins.bytearray")
       return make_text(PickleKind::Bytes, a[0]->text);
     if (a.size() == 2 && a[0]->kind == PickleKind::Str && a[1]->kind == PickleKind::Str &&

@@ -199,18 +199,21 @@ PickleValue PickleBuilder::str(std::string s) {
 
 PickleValue PickleBuilder::tuple(const std::vector<PickleValue>& items) {
   Node* n = arena_->make(PickleKind::Tuple);
+  arena_->charge(items.size());
   for (const PickleValue& v : items) n->items.push_back(adopt(v));
   return wrap(n);
 }
 
 PickleValue PickleBuilder::storage(StoredTensor t) {
   Node* n = arena_->make(PickleKind::Storage);
+  arena_->charge(8 + 2 * t.shape.size());
   n->tensor = std::make_unique<StoredTensor>(std::move(t));
   return wrap(n);
 }
 
 PickleValue PickleBuilder::tensor(StoredTensor t) {
   Node* n = arena_->make(PickleKind::Tensor);
+  arena_->charge(8 + 2 * t.shape.size());
   n->tensor = std::make_unique<StoredTensor>(std::move(t));
   return wrap(n);
 }

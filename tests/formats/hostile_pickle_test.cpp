@@ -209,6 +209,28 @@ TEST(HostilePickle, MemoStackAndValueLimits) {
   EXPECT_NE(error_of("N" + std::string(2000, '2') + ".", small).find("on the stack"), std::string::npos);
 }
 
+TEST(HostilePickle, CopiesOfMemoizedValuesCannotAmplifyAllocation) {
+  // A 100000-item list, then set(list) / OrderedDict(list) / bytearray(bytes) again and again:
+  // every copy is charged against max_values, so this fails fast instead of allocating
+  // gigabytes (a small limit here keeps the test fast; the default is 8M).
+  PickleLimits limits;
+  limits.max_values = 1000000;
+  std::string big_list = "(" + std::string(100000, 'N') + "lq\x01";
+  std::string set_calls = B("cbuiltins\nset\nq\x02" "0") + big_list;
+  for (int i = 0; i < 2000; ++i) set_calls += B("h\x02h\x01\x85R0");
+  EXPECT_NE(error_of(set_calls + "N.", limits).find("values (limit)"), std::string::npos);
+
+  std::string bytes = "B" + le32(1 << 20) + std::string(1 << 20, 'x') + B("q\x01");
+  std::string copies = B("cbuiltins\nbytearray\nq\x02" "0") + bytes;
+  for (int i = 0; i < 2000; ++i) copies += B("h\x02h\x01\x85R0");
+  EXPECT_NE(error_of(copies + "N.", limits).find("values (limit)"), std::string::npos);
+
+  // Long names are refused before they are copied into messages or the refused list.
+  const std::string long_name = std::string(100000, 'a');
+  EXPECT_NE(error_of("\x80\x04" + binunicode(long_name) + binunicode("x") + "\x93.").find("longer than 256"),
+            std::string::npos);
+}
+
 TEST(HostilePickle, RandomBytesNeverCrash) {
   std::mt19937 rng(20240601);
   const std::string alphabet = "()]}.NKJMIXUQRbcdehjlopqrstua0123\x80\x81\x85\x86\x87\x88\x89\x8a\x8c\x8f\x90\x91\x92\x93\x94\x95";
