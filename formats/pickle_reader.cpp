@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "error.h"
 #include "pickle_globals.h"
@@ -55,6 +56,7 @@ struct Unpickler::State {
   CallHandler call;
   bool scan = false;
   std::vector<std::string> refused;
+  std::unordered_set<std::string> refused_seen;
   uint32_t epoch = 0;
 
   [[noreturn]] void bad(const std::string& what) const {
@@ -199,7 +201,7 @@ struct Unpickler::State {
     const bool refuse = classify_global(module, name) == GlobalRole::Refused;
     if (refuse) {
       if (!scan) fail(where, "refused global '" + printable(q) + "' (not on the allow-list)");
-      if (std::find(refused.begin(), refused.end(), q) == refused.end()) refused.push_back(q);
+      if (refused_seen.insert(q).second) refused.push_back(q);
     }
     Node* g = make_text(PickleKind::Global, q);
     g->i = static_cast<int64_t>(module.size());
