@@ -8,13 +8,15 @@
 
 #include <oneapi/dnnl/dnnl.hpp>
 
+#include "formats/error.h"
+
 namespace vit {
 
 namespace {
 
 using dt = dnnl::memory::data_type;
 using tag = dnnl::memory::format_tag;
-using Key = std::tuple<int64_t, int64_t, int64_t, bool, int, bool, bool>;
+using Key = std::tuple<int64_t, int64_t, int64_t, bool, int, bool, bool, int>;
 
 dnnl::primitive_attr make_attr(Epilogue epilogue, bool has_gamma, int64_t outputs) {
   dnnl::post_ops ops;
@@ -53,6 +55,11 @@ struct MatmulRunner::State {
   std::map<std::vector<int64_t>, dnnl::primitive> strided_cache;
 
   // Primitives for the attention core, keyed by every number that shapes them.
+  dnnl::primitive get_reorder(const dnnl::memory::desc& from, const dnnl::memory::desc& to) {
+    std::vector<int64_t> key = {-3, from.dims()[0], from.dims()[1], static_cast<int64_t>(to.data_type())};
+    return get_strided(key, [&] { return dnnl::reorder(dnnl::reorder::primitive_desc(engine, from, engine, to)); });
+  }
+
   template <typename Make>
   dnnl::primitive get_strided(const std::vector<int64_t>& key, Make make) {
     std::lock_guard<std::mutex> lock(mutex);
@@ -65,7 +72,7 @@ struct MatmulRunner::State {
 
   dnnl::matmul::primitive_desc describe(const LinearShape& s, const dnnl::memory::desc& weights, bool has_bias,
                                         Epilogue epilogue, bool has_gamma) {
-    dnnl::memory::desc src({s.rows, s.inputs}, dt::f32, tag::ab);
+    dnnl::memory::desc src({s.rows, s.inputs}, weights.data_type(), tag::ab);
     dnnl::memory::desc bias = has_bias ? dnnl::memory::desc({1, s.outputs}, dt::f32, tag::ab) : dnnl::memory::desc();
     dnnl::memory::desc dst({s.rows, s.outputs}, dt::f32, tag::ab);
     return dnnl::matmul::primitive_desc(dnnl::matmul::desc(src, weights, bias, dst),
@@ -74,7 +81,8 @@ struct MatmulRunner::State {
 
   dnnl::matmul get(const LinearShape& s, const dnnl::memory::desc& weights, bool packed, bool has_bias,
                    Epilogue epilogue, bool has_gamma) {
-    Key key{s.rows, s.inputs, s.outputs, has_bias, static_cast<int>(epilogue), has_gamma, packed};
+    Key key{s.rows, s.inputs, s.outputs, has_bias, static_cast<int>(epilogue), has_gamma, packed,
+            static_cast<int>(weights.data_type())};
     std::lock_guard<std::mutex> lock(mutex);
     auto it = cache.find(key);
     if (it != cache.end()) return it->second;
@@ -89,7 +97,18 @@ struct MatmulRunner::State {
       return dnnl::memory(dnnl::memory::desc(dims, dt::f32, tag::ab), engine, const_cast<float*>(p));
     };
     std::unordered_map<int, dnnl::memory> args;
-    args.emplace(DNNL_ARG_SRC, wrap({s.rows, s.inputs}, x));
+    dnnl::memory src = wrap({s.rows, s.inputs}, x);
+    // bfloat16 weights take bfloat16 activations: round them in a per-thread buffer.
+    thread_local std::vector<uint16_t> converted;
+    if (weights.get_desc().data_type() == dt::bf16) {
+      if (converted.size() < static_cast<size_t>(s.rows * s.inputs)) converted.resize(s.rows * s.inputs);
+      dnnl::memory bf16(dnnl::memory::desc({s.rows, s.inputs}, dt::bf16, tag::ab), engine, converted.data());
+      dnnl::stream stream(engine);
+      get_reorder(src.get_desc(), bf16.get_desc()).execute(stream, {{DNNL_ARG_FROM, src}, {DNNL_ARG_TO, bf16}});
+      stream.wait();
+      src = bf16;
+    }
+    args.emplace(DNNL_ARG_SRC, src);
     args.emplace(DNNL_ARG_WEIGHTS, weights);
     if (bias) args.emplace(DNNL_ARG_BIAS, wrap({1, s.outputs}, bias));
     args.emplace(DNNL_ARG_DST, wrap({s.rows, s.outputs}, y));
@@ -103,12 +122,18 @@ struct MatmulRunner::State {
 MatmulRunner::MatmulRunner() : state_(std::make_unique<State>()) {}
 MatmulRunner::~MatmulRunner() = default;
 
-PackedWeights MatmulRunner::pack(const float* weight, int64_t inputs, int64_t outputs) const {
-  // oneDNN picks the same blocked layout for every row count (checked for f32 on AVX-512), so
-  // one packing serves every batch size.
-  dnnl::memory::desc any({inputs, outputs}, dt::f32, tag::any);
-  const dnnl::memory::desc layout =
-      state_->describe({1, inputs, outputs}, any, false, Epilogue::None, false).weights_desc();
+PackedWeights MatmulRunner::pack(const float* weight, int64_t inputs, int64_t outputs, Precision precision) const {
+  // oneDNN picks the same blocked layout for every row count (checked for f32 and bf16 on
+  // AVX-512), so one packing serves every batch size.
+  const dt type = precision == Precision::BF16 ? dt::bf16 : dt::f32;
+  dnnl::memory::desc any({inputs, outputs}, type, tag::any);
+  dnnl::memory::desc layout;
+  try {
+    layout = state_->describe({1, inputs, outputs}, any, false, Epilogue::None, false).weights_desc();
+  } catch (const dnnl::error&) {
+    fail("", std::string("this CPU has no ") + (precision == Precision::BF16 ? "bfloat16" : "float32") +
+                 " matrix multiplication in oneDNN");
+  }
   auto packed = std::make_shared<dnnl::memory>(layout, state_->engine);
   dnnl::memory plain(plain_weights(inputs, outputs), state_->engine, const_cast<float*>(weight));
   dnnl::stream stream(state_->engine);
@@ -117,6 +142,7 @@ PackedWeights MatmulRunner::pack(const float* weight, int64_t inputs, int64_t ou
   PackedWeights result;
   result.inputs_ = inputs;
   result.outputs_ = outputs;
+  result.precision_ = precision;
   result.memory_ = packed;
   return result;
 }

@@ -20,16 +20,22 @@ struct LinearShape {
   int64_t outputs;  // N
 };
 
+// The number format of GEMM inputs. Bf16 rounds weights once and activations per call to
+// bfloat16 and accumulates in float32 (AVX512-BF16 / AMX); everything else stays float32.
+enum class Precision { F32, BF16 };
+
 // A weight matrix in oneDNN's preferred (blocked) layout; the same for every row count.
 class PackedWeights {
  public:
   int64_t inputs() const { return inputs_; }
   int64_t outputs() const { return outputs_; }
+  Precision precision() const { return precision_; }
   bool empty() const { return !memory_; }
 
  private:
   friend class MatmulRunner;
   int64_t inputs_ = 0, outputs_ = 0;
+  Precision precision_ = Precision::F32;
   std::shared_ptr<const void> memory_;  // a dnnl::memory
 };
 
@@ -52,8 +58,9 @@ class MatmulRunner {
   MatmulRunner(const MatmulRunner&) = delete;
   MatmulRunner& operator=(const MatmulRunner&) = delete;
 
-  // weight: [outputs, inputs] row-major (PyTorch layout).
-  PackedWeights pack(const float* weight, int64_t inputs, int64_t outputs) const;
+  // weight: [outputs, inputs] row-major (PyTorch layout). Throws Error when this CPU has no
+  // implementation for the precision.
+  PackedWeights pack(const float* weight, int64_t inputs, int64_t outputs, Precision precision = Precision::F32) const;
 
   // x: [rows, inputs] row-major; bias: [outputs] or null; y: [rows, outputs] (read too for
   // AddToOutput); gamma: [outputs] or null.

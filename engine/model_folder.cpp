@@ -5,7 +5,7 @@
 
 namespace vit {
 
-VitModel load_model(const std::string& dir) {
+VitModel load_model(const std::string& dir, Precision precision) {
   const std::string config_path = dir + "/" + kConfigFile;
   const std::string weights_path = dir + "/" + kWeightsFile;
   VitConfig config = config_from_json(read_json_file(config_path), config_path);
@@ -14,7 +14,7 @@ VitModel load_model(const std::string& dir) {
   for (const auto& entry : file.tensors()) names.push_back(entry.first);
   VitWeights weights = load_weights(
       config, [&](const std::string& name) { return file.find(name); }, names, weights_path);
-  return VitModel(std::move(config), std::move(weights));
+  return VitModel(std::move(config), std::move(weights), precision);
 }
 
 }  // namespace vit

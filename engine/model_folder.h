@@ -11,6 +11,6 @@ constexpr const char* kWeightsFile = "model.safetensors";
 constexpr const char* kPreprocessorFile = "preprocessor_config.json";
 
 // Reads <dir>/config.json and <dir>/model.safetensors; errors name the file at fault.
-VitModel load_model(const std::string& dir);
+VitModel load_model(const std::string& dir, Precision precision = Precision::F32);
 
 }  // namespace vit

@@ -27,18 +27,14 @@ const float* data_or_null(const Floats& v) { return v.empty() ? nullptr : v.data
 
 // Stacks the row blocks of several [outputs_each, inputs] matrices (and their biases) into one
 // linear layer, so q/k/v (or k/v) run as a single GEMM.
-PackedLinear pack_stacked(const MatmulRunner& mm, const std::vector<const Floats*>& weights,
+PackedLinear pack_stacked(const MatmulRunner& mm, Precision precision, const std::vector<const Floats*>& weights,
                           const std::vector<const Floats*>& biases, int64_t inputs) {
   Floats stacked, bias;
   for (const Floats* w : weights) stacked.insert(stacked.end(), w->begin(), w->end());
   for (const Floats* b : biases) bias.insert(bias.end(), b->begin(), b->end());
   const int64_t outputs = static_cast<int64_t>(stacked.size()) / inputs;
   if (bias.size() != static_cast<size_t>(outputs)) bias.clear();  // no biases (e.g. qkv_bias=False)
-  return PackedLinear{mm.pack(stacked.data(), inputs, outputs), std::move(bias)};
-}
-
-PackedLinear pack(const MatmulRunner& mm, const Floats& weight, const Floats& bias, int64_t inputs) {
-  return pack_stacked(mm, {&weight}, {&bias}, inputs);
+  return PackedLinear{mm.pack(stacked.data(), inputs, outputs, precision), std::move(bias)};
 }
 
 void run(const MatmulRunner& mm, int64_t rows, const float* x, const PackedLinear& l, float* y, Epilogue epilogue,
@@ -74,32 +70,36 @@ struct ScratchPool {
   }
 };
 
-VitModel::VitModel(VitConfig config, VitWeights weights)
+VitModel::VitModel(VitConfig config, VitWeights weights, Precision precision)
     : config_(std::move(config)),
       weights_(std::move(weights)),
+      precision_(precision),
       matmul_(std::make_unique<MatmulRunner>()),
       scratch_(std::make_unique<ScratchPool>()) {
   const VitConfig& c = config_;
   const MatmulRunner& mm = *matmul_;
   const int64_t D = c.hidden_size, I = c.intermediate_size;
-  patch_ = pack(mm, weights_.patch_weight, weights_.patch_bias, static_cast<int64_t>(c.num_channels) * c.patch_size * c.patch_size);
+  auto pack = [&](const Floats& weight, const Floats& bias, int64_t inputs) {
+    return pack_stacked(mm, precision, {&weight}, {&bias}, inputs);
+  };
+  patch_ = pack(weights_.patch_weight, weights_.patch_bias, static_cast<int64_t>(c.num_channels) * c.patch_size * c.patch_size);
   for (const LayerWeights& l : weights_.layers) {
-    layers_.push_back({pack_stacked(mm, {&l.query_weight, &l.key_weight, &l.value_weight},
+    layers_.push_back({pack_stacked(mm, precision, {&l.query_weight, &l.key_weight, &l.value_weight},
                                     {&l.query_bias, &l.key_bias, &l.value_bias}, D),
-                       pack(mm, l.proj_weight, l.proj_bias, D), pack(mm, l.fc1_weight, l.fc1_bias, D),
-                       pack(mm, l.fc2_weight, l.fc2_bias, I)});
+                       pack(l.proj_weight, l.proj_bias, D), pack(l.fc1_weight, l.fc1_bias, D),
+                       pack(l.fc2_weight, l.fc2_bias, I)});
   }
   if (c.pooling == Pooling::Map) {
     const MapHeadWeights& m = weights_.map_head;
-    map_query_ = pack(mm, m.query_weight, m.query_bias, D);
-    map_kv_ = pack_stacked(mm, {&m.key_weight, &m.value_weight}, {&m.key_bias, &m.value_bias}, D);
-    map_proj_ = pack(mm, m.proj_weight, m.proj_bias, D);
-    map_fc1_ = pack(mm, m.fc1_weight, m.fc1_bias, D);
-    map_fc2_ = pack(mm, m.fc2_weight, m.fc2_bias, I);
+    map_query_ = pack(m.query_weight, m.query_bias, D);
+    map_kv_ = pack_stacked(mm, precision, {&m.key_weight, &m.value_weight}, {&m.key_bias, &m.value_bias}, D);
+    map_proj_ = pack(m.proj_weight, m.proj_bias, D);
+    map_fc1_ = pack(m.fc1_weight, m.fc1_bias, D);
+    map_fc2_ = pack(m.fc2_weight, m.fc2_bias, I);
   }
   if (c.num_classes > 0) {
-    head_ = pack(mm, weights_.head_weight, weights_.head_bias, D);
-    if (c.distillation_token) dist_head_ = pack(mm, weights_.dist_head_weight, weights_.dist_head_bias, D);
+    head_ = pack(weights_.head_weight, weights_.head_bias, D);
+    if (c.distillation_token) dist_head_ = pack(weights_.dist_head_weight, weights_.dist_head_bias, D);
   }
 }
 

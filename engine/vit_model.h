@@ -36,13 +36,14 @@ struct ScratchPool;
 
 class VitModel {
  public:
-  VitModel(VitConfig config, VitWeights weights);
+  VitModel(VitConfig config, VitWeights weights, Precision precision = Precision::F32);
   ~VitModel();
   VitModel(VitModel&&) noexcept;
   VitModel& operator=(VitModel&&) noexcept;
 
   const VitConfig& config() const { return config_; }
   const VitWeights& weights() const { return weights_; }
+  Precision precision() const { return precision_; }
 
   // pixels: float32 [batch, channels, height, width]; height and width must be multiples of
   // the patch size (other sizes than the config's resample the position embeddings).
@@ -52,6 +53,7 @@ class VitModel {
  private:
   VitConfig config_;
   VitWeights weights_;
+  Precision precision_;
   std::unique_ptr<MatmulRunner> matmul_;
   PackedLinear patch_;
   std::vector<LayerLinears> layers_;

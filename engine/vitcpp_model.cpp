@@ -38,8 +38,8 @@ Model::~Model() = default;
 Model::Model(Model&&) noexcept = default;
 Model& Model::operator=(Model&&) noexcept = default;
 
-Model Model::load(const std::string& folder) {
-  vit::VitModel model = vit::load_model(folder);
+Model Model::load(const std::string& folder, Dtype dtype) {
+  vit::VitModel model = vit::load_model(folder, dtype == Dtype::BF16 ? vit::Precision::BF16 : vit::Precision::F32);
   vit::PreprocessConfig preprocess = vit::load_preprocess_config(folder);
   const vit::PreprocessStages probe = vit::preprocess_stages(vit::Image(64, 64), preprocess);
   auto impl = std::unique_ptr<Impl>(new Impl{std::move(model), preprocess, {}, probe.cropped.height, probe.cropped.width});

@@ -28,6 +28,7 @@ preprocessor_config.json says and classified:
   --dump-pixels OUT.npy the preprocessed float32 [N, 3, H, W] (alone: no inference)
   --batch N             images per forward pass (default 8)
   --threads N           threads (default: all cores)
+  --dtype f32|bf16      GEMM precision (default f32; bf16 needs AVX512-BF16 or AMX)
 Unreadable images are reported one line each; the rest are still processed (exit code 3).
 
 Pixels: --input holds float32 [N, C, H, W] (H, W multiples of the patch size); --output-kind
@@ -143,7 +144,7 @@ int main(int argc, char** argv) {
   try {
     vit::CommandLine cl(argc, argv,
                         {"--model", "--input", "--output", "--output-kind", "--threads", "--topk", "--embed",
-                         "--features", "--dump-pixels", "--batch"},
+                         "--features", "--dump-pixels", "--batch", "--dtype"},
                         {"--help", "--json"});
     if (cl.has("--help")) {
       std::cout << kUsage;
@@ -151,7 +152,10 @@ int main(int argc, char** argv) {
     }
     if (!cl.has("--model")) vit::fail("", "--model is required (see --help)");
     vitcpp::Model::set_threads(cl.get_int("--threads", 0));
-    const vitcpp::Model model = vitcpp::Model::load(cl.get("--model"));
+    const std::string dtype = cl.get("--dtype", "f32");
+    if (dtype != "f32" && dtype != "bf16") vit::fail("", "--dtype must be f32 or bf16");
+    const vitcpp::Model model =
+        vitcpp::Model::load(cl.get("--model"), dtype == "bf16" ? vitcpp::Dtype::BF16 : vitcpp::Dtype::F32);
     return cl.has("--input") ? run_pixels(model, cl) : run_images(model, cl);
   } catch (const std::exception& e) {
     std::cerr << "vitrun: " << e.what() << "\n";
