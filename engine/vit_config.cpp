@@ -7,23 +7,32 @@ namespace vit {
 
 namespace {
 
-struct NamedPooling {
-  Pooling pooling;
+template <typename Enum>
+struct Named {
+  Enum value;
   const char* name;
 };
-constexpr NamedPooling kPoolings[] = {{Pooling::Token, "token"}, {Pooling::Avg, "avg"},
-                                      {Pooling::Max, "max"}, {Pooling::AvgMax, "avgmax"},
-                                      {Pooling::Map, "map"}};
-
-struct NamedActivation {
-  Activation activation;
-  const char* name;
-};
+constexpr Named<Pooling> kPoolings[] = {{Pooling::Token, "token"}, {Pooling::Avg, "avg"}, {Pooling::Max, "max"},
+                                        {Pooling::AvgMax, "avgmax"}, {Pooling::Map, "map"}};
 // The first spelling of each is the one written; the others are transformers' aliases.
-constexpr NamedActivation kActivations[] = {
-    {Activation::GeluErf, "gelu"},           {Activation::GeluTanh, "gelu_pytorch_tanh"},
-    {Activation::QuickGelu, "quick_gelu"},   {Activation::GeluTanh, "gelu_new"},
-    {Activation::GeluTanh, "gelu_fast"},     {Activation::GeluTanh, "gelu_tanh"}};
+constexpr Named<Activation> kActivations[] = {
+    {Activation::GeluErf, "gelu"},         {Activation::GeluTanh, "gelu_pytorch_tanh"},
+    {Activation::QuickGelu, "quick_gelu"}, {Activation::GeluTanh, "gelu_new"},
+    {Activation::GeluTanh, "gelu_fast"},   {Activation::GeluTanh, "gelu_tanh"}};
+
+template <typename Enum, size_t N>
+Enum by_name(const Named<Enum> (&table)[N], const std::string& name, const char* key, const std::string& where) {
+  for (const auto& entry : table)
+    if (name == entry.name) return entry.value;
+  fail(where, std::string("unsupported ") + key + " \"" + name + "\"");
+}
+
+template <typename Enum, size_t N>
+const char* name_of(const Named<Enum> (&table)[N], Enum value) {
+  for (const auto& entry : table)
+    if (entry.value == value) return entry.name;
+  return "?";
+}
 
 template <typename T>
 T required(const nlohmann::json& json, const char* key, const std::string& where) {
@@ -59,17 +68,8 @@ void read_image_size(const nlohmann::json& json, VitConfig* config, const std::s
 
 }  // namespace
 
-const char* pooling_name(Pooling pooling) {
-  for (const auto& p : kPoolings)
-    if (p.pooling == pooling) return p.name;
-  return "?";
-}
-
-const char* activation_name(Activation activation) {
-  for (const auto& a : kActivations)
-    if (a.activation == activation) return a.name;
-  return "?";
-}
+const char* pooling_name(Pooling pooling) { return name_of(kPoolings, pooling); }
+const char* activation_name(Activation activation) { return name_of(kActivations, activation); }
 
 bool VitConfig::is_hf_vit() const { return hf_incompatibilities("", *this).empty(); }
 
@@ -117,15 +117,7 @@ VitConfig config_from_json(const nlohmann::json& json, const std::string& where)
   c.intermediate_size = required<int>(json, "intermediate_size", where);
   c.layer_norm_eps = static_cast<float>(optional<double>(json, "layer_norm_eps", 1e-12, where));
   c.qkv_bias = optional<bool>(json, "qkv_bias", true, where);
-  const std::string act = optional<std::string>(json, "hidden_act", "gelu", where);
-  bool known_act = false;
-  for (const auto& a : kActivations) {
-    if (act == a.name) {
-      c.activation = a.activation;
-      known_act = true;
-    }
-  }
-  if (!known_act) fail(where, "unsupported hidden_act \"" + act + "\"");
+  c.activation = by_name(kActivations, optional<std::string>(json, "hidden_act", "gelu", where), "hidden_act", where);
 
   if (json.contains("id2label") && json["id2label"].is_object()) {
     for (const auto& [key, value] : json["id2label"].items()) {
@@ -154,15 +146,7 @@ VitConfig config_from_json(const nlohmann::json& json, const std::string& where)
     c.norm_pre = required<bool>(json, "norm_pre", where);
     c.final_norm = required<bool>(json, "final_norm", where);
     c.fc_norm = required<bool>(json, "fc_norm", where);
-    const std::string pool = required<std::string>(json, "pooling", where);
-    bool known_pool = false;
-    for (const auto& p : kPoolings) {
-      if (pool == p.name) {
-        c.pooling = p.pooling;
-        known_pool = true;
-      }
-    }
-    if (!known_pool) fail(where, "unsupported pooling \"" + pool + "\"");
+    c.pooling = by_name(kPoolings, required<std::string>(json, "pooling", where), "pooling", where);
     c.num_classes = required<int>(json, "num_classes", where);
   }
   c.validate(where);

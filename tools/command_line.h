@@ -51,28 +51,27 @@ class CommandLine {
     return it == values_.end() ? std::vector<std::string>{} : it->second;
   }
   int get_int(const std::string& flag, int fallback) const {
-    if (!has(flag)) return fallback;
-    try {
-      size_t used = 0;
-      int v = std::stoi(get(flag), &used);
-      if (used == get(flag).size()) return v;
-    } catch (const std::exception&) {
-    }
-    fail("", flag + " needs an integer, got \"" + get(flag) + "\"");
+    return get_number(flag, fallback, [](const std::string& t, size_t* used) { return std::stoi(t, used); }, "an integer");
   }
   double get_double(const std::string& flag, double fallback) const {
-    if (!has(flag)) return fallback;
-    try {
-      size_t used = 0;
-      double v = std::stod(get(flag), &used);
-      if (used == get(flag).size()) return v;
-    } catch (const std::exception&) {
-    }
-    fail("", flag + " needs a number, got \"" + get(flag) + "\"");
+    return get_number(flag, fallback, [](const std::string& t, size_t* used) { return std::stod(t, used); }, "a number");
   }
   const std::vector<std::string>& positional() const { return positional_; }
 
  private:
+  template <typename T, typename Parse>
+  T get_number(const std::string& flag, T fallback, Parse parse, const char* what) const {
+    if (!has(flag)) return fallback;
+    const std::string text = get(flag);
+    try {
+      size_t used = 0;
+      T value = parse(text, &used);
+      if (used == text.size()) return value;
+    } catch (const std::exception&) {
+    }
+    fail("", flag + " needs " + what + ", got \"" + text + "\"");
+  }
+
   std::map<std::string, std::vector<std::string>> values_;
   std::vector<std::string> positional_;
 };
