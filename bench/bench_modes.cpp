@@ -1,0 +1,158 @@
+#include "bench/bench_modes.h"
+
+#include <algorithm>
+
+#include "bench/arch_presets.h"
+#include "bench/cold_start.h"
+#include "bench/forward_flops.h"
+#include "bench/latency_stats.h"
+#include "bench/matmul_peak.h"
+#include "bench/op_profile.h"
+#include "bench/random_weights.h"
+#include "engine/model_folder.h"
+#include "engine/threading.h"
+#include "formats/error.h"
+#include "formats/npy.h"
+
+namespace vit {
+
+namespace {
+
+using nlohmann::json;
+
+json common_fields(const std::string& mode, const BenchOptions& o) {
+  json j;
+  j["tool"] = "vitbench";
+  j["mode"] = mode;
+  if (!o.model_dir.empty()) j["model"] = o.model_dir;
+  if (!o.arch.empty()) j["arch"] = o.arch;
+  j["threads"] = thread_count();
+  j["dtype"] = "f32";
+  return j;
+}
+
+struct Pixels {
+  std::vector<float> values;
+  int batch, height, width;
+};
+
+Pixels pixels_for(const VitConfig& c, const BenchOptions& o) {
+  if (o.input_path.empty())
+    return {random_pixels(static_cast<size_t>(o.batch) * c.num_channels * c.image_height * c.image_width, o.seed + 1),
+            o.batch, c.image_height, c.image_width};
+  const NpyArray input = read_npy(o.input_path);
+  if (input.shape.size() != 4 || input.shape[1] != c.num_channels)
+    fail(o.input_path, "expected pixels of shape [N, " + std::to_string(c.num_channels) + ", H, W], found " +
+                           input.tensor().shape_string());
+  return {input.tensor().to_float(), static_cast<int>(input.shape[0]), static_cast<int>(input.shape[2]),
+          static_cast<int>(input.shape[3])};
+}
+
+}  // namespace
+
+VitModel open_model(const BenchOptions& o, double* load_ms) {
+  const double start = now_ms();
+  VitModel model = o.model_dir.empty() ? VitModel(arch_config(o.arch), random_weights(arch_config(o.arch), o.seed))
+                                       : load_model(o.model_dir);
+  *load_ms = now_ms() - start;
+  return model;
+}
+
+json run_latency(const VitModel& model, double load_ms, const BenchOptions& o) {
+  const VitConfig& c = model.config();
+  const Pixels pixels = pixels_for(c, o);
+  const unsigned output = c.num_classes > 0 ? kLogits : kPreLogits;
+  ForwardResult last;
+  const LatencyStats stats = summarize(time_runs(
+      [&] { last = model.forward(pixels.values.data(), pixels.batch, pixels.height, pixels.width, output); },
+      o.warmup, o.iters));
+  if (!o.logits_path.empty()) {
+    if (c.num_classes == 0) fail("--logits", "this model has no classifier head");
+    write_npy(o.logits_path, DType::F32, {pixels.batch, c.num_classes}, last.logits.data());
+  }
+  const double flops = forward_flops(c, pixels.batch, pixels.height, pixels.width);
+  json j = common_fields("latency", o);
+  j["batch"] = pixels.batch;
+  j["image_size"] = {pixels.height, pixels.width};
+  j["warmup"] = o.warmup;
+  j["iters"] = o.iters;
+  j["load_ms"] = load_ms;
+  j["median_ms"] = stats.median_ms;
+  j["min_ms"] = stats.min_ms;
+  j["max_ms"] = stats.max_ms;
+  j["images_per_s"] = pixels.batch * 1000.0 / stats.median_ms;
+  j["gflop_per_forward"] = flops / 1e9;
+  j["gflops"] = flops / (stats.median_ms * 1e6);
+  if (o.measure_peak) {
+    const double peak = peak_gflops(measure_gemm_rates({{2048, 2048, 2048}}, o.peak_seconds));
+    j["peak_gflops"] = peak;
+    j["fraction_of_peak"] = flops / (stats.median_ms * 1e6) / peak;
+  }
+  return j;
+}
+
+json run_peak(const BenchOptions& o) {
+  json j = common_fields("peak", o);
+  j["engine"] = "MatmulRunner (oneDNN matmul, fp32)";
+  json shapes = json::array();
+  const std::vector<GemmRate> rates = measure_gemm_rates(o.shapes.empty() ? default_peak_shapes() : o.shapes, o.peak_seconds);
+  for (const GemmRate& r : rates)
+    shapes.push_back({{"m", r.shape.rows}, {"k", r.shape.inputs}, {"n", r.shape.outputs}, {"runs", r.runs},
+                      {"best_gflops", r.best_gflops}, {"median_gflops", r.median_gflops}});
+  j["shapes"] = shapes;
+  j["peak_gflops"] = peak_gflops(rates);
+  return j;
+}
+
+json run_profile(const VitModel& model, const BenchOptions& o) {
+  const VitConfig& c = model.config();
+  if (!o.input_path.empty()) fail("--profile", "runs on random pixels of the model's input size; drop --input");
+  const Pixels pixels = pixels_for(c, o);
+  const OpProfile p = profile_forward(model, pixels.values.data(), o.batch, o.warmup, o.iters);
+  json j = common_fields("profile", o);
+  j["method"] = "replay: engine kernels called in forward order with the forward's shapes, each timed";
+  j["batch"] = o.batch;
+  j["iters"] = o.iters;
+  j["forward_ms"] = p.forward_ms;
+  j["replay_ms"] = p.replay_ms;
+  j["ms"] = p.ms;
+  json gemms;
+  for (const auto& [kind, ms] : p.gemm_ms) gemms[kind] = {{"ms", ms}, {"gflops", p.gemm_gflops.at(kind)}};
+  j["gemm_by_layer"] = gemms;
+  return j;
+}
+
+json run_cold(const BenchOptions& o) {
+  if (o.model_dir.empty()) fail("--cold", "needs --model DIR (start-up is dominated by reading the folder)");
+  const std::vector<std::string> args = {self_executable(), "--model", o.model_dir, "--batch",
+                                         std::to_string(o.batch), "--threads", std::to_string(thread_count()),
+                                         "--iters", "1", "--warmup", "0", "--no-peak", "--json"};
+  std::vector<double> wall;
+  double rss = 0;
+  json children = json::array();
+  for (int i = 0; i < o.cold_runs; ++i) {
+    const ColdRun run = run_cold_child(args);
+    json child;
+    try {
+      child = json::parse(run.child_report);
+    } catch (const json::exception&) {
+      fail("--cold", "the child's report is not JSON: " + run.child_report);
+    }
+    wall.push_back(run.report_ms);
+    rss = std::max(rss, run.peak_rss_mb);
+    children.push_back({{"start_to_report_ms", run.report_ms}, {"load_ms", child["load_ms"]},
+                        {"first_forward_ms", child["median_ms"]}, {"peak_rss_mb", run.peak_rss_mb}});
+  }
+  const LatencyStats stats = summarize(wall);
+  json j = common_fields("cold", o);
+  j["batch"] = o.batch;
+  j["runs"] = children;
+  j["median_ms"] = stats.median_ms;
+  j["min_ms"] = stats.min_ms;
+  j["max_ms"] = stats.max_ms;
+  j["peak_rss_mb"] = rss;
+  j["note"] = "fork to the child's JSON report; file cache as the OS has it (not dropped)";
+  return j;
+}
+
+}  // namespace vit

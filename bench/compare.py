@@ -1,0 +1,204 @@
+#!/usr/bin/python3
+"""vitcpp against onnxruntime and PyTorch on the same ViT weights, runs interleaved.
+
+Normally started by bench/compare.sh (which builds vitbench first). For each
+model and batch size:
+  1. builds the model once per architecture with peers/vit_torch.py (ONNX file, vitcpp
+     folder, inputs and PyTorch logits, all from one set of seeded weights);
+  2. checks once that vitcpp (vitbench --input --logits), onnxruntime and PyTorch logits agree (max abs diff);
+  3. runs vitcpp, onnxruntime and PyTorch as separate short processes, round after round
+     (the order rotates each round), and reports per round the latency ratio vitcpp/peer
+     (below 1: vitcpp faster) and its median over rounds.
+Each run's figure is the median latency of its timed iterations, sized to about --target-s.
+"""
+import argparse
+import datetime
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PEERS = os.path.join(HERE, "peers")
+SHORT = {"vit_tiny_patch16_224": "ViT-Ti/16", "vit_small_patch16_224": "ViT-S/16",
+         "vit_base_patch16_224": "ViT-B/16", "vit_large_patch16_224": "ViT-L/16"}
+ENGINES = ("vitcpp", "ort", "torch")
+PEER_NAMES = {"ort": "onnxruntime", "torch": "PyTorch"}
+
+
+def run_json(cmd):
+    """Runs a tool that prints one JSON object as its last stdout line."""
+    done = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    if done.returncode != 0:
+        sys.exit(f"compare: {' '.join(cmd)} failed ({done.returncode}):\n{done.stderr.strip()}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def log(text):
+    print(text, flush=True)
+
+
+class Runner:
+    def __init__(self, args):
+        self.args = args
+        self.vitbench = os.path.join(args.build, "bench", "vitbench")
+
+    def model_dir(self, arch):
+        return os.path.join(self.args.out, f"{arch}-seed{self.args.seed}")
+
+    def build(self, arch, batches):
+        folder = self.model_dir(arch)
+        stamp_path = os.path.join(folder, "build.json")
+        if os.path.exists(stamp_path):
+            with open(stamp_path) as f:
+                if set(batches) <= set(json.load(f)["batches"]):
+                    log(f"  {arch}: using {folder}")
+                    return
+        log(f"  {arch}: building {folder} (ONNX, vitcpp folder, inputs, PyTorch logits)")
+        report = run_json(["/usr/bin/python3", os.path.join(PEERS, "vit_torch.py"), "build", "--arch", arch,
+                           "--batch", ",".join(map(str, batches)), "--out", folder, "--seed", str(self.args.seed)])
+        with open(stamp_path, "w") as f:
+            json.dump(report, f)
+
+    def check(self, arch, batch):
+        folder, t = self.model_dir(arch), str(self.args.threads)
+        pixels = os.path.join(folder, f"input_b{batch}.npy")
+        ours, ort = (os.path.join(folder, f"logits_{e}_b{batch}.npy") for e in ("vitcpp", "ort"))
+        run_json([self.vitbench, "--model", os.path.join(folder, "vitcpp"), "--input", pixels, "--logits", ours,
+                  "--threads", t, "--warmup", "0", "--iters", "1", "--no-peak", "--json"])
+        run_json(["node", os.path.join(PEERS, "ort_bench.js"), "--model", os.path.join(folder, "model.onnx"),
+                  "--input", pixels, "--logits", ort, "--threads", t, "--warmup", "1", "--iters", "0"])
+        logits = {"vitcpp": np.load(ours), "ort": np.load(ort),
+                  "torch": np.load(os.path.join(folder, f"logits_torch_b{batch}.npy"))}
+        diff = lambda a, b: float(np.max(np.abs(logits[a].astype(np.float64) - logits[b])))
+        return {"max_abs_logit": float(np.max(np.abs(logits["torch"]))), "vitcpp_vs_torch": diff("vitcpp", "torch"),
+                "ort_vs_torch": diff("ort", "torch"), "vitcpp_vs_ort": diff("vitcpp", "ort"),
+                "same_top1": bool(np.array_equal(logits["vitcpp"].argmax(1), logits["torch"].argmax(1)) and
+                                  np.array_equal(logits["ort"].argmax(1), logits["torch"].argmax(1)))}
+
+    def command(self, engine, arch, batch, warmup, iters, torch_mode="best"):
+        folder, common = self.model_dir(arch), ["--batch", str(batch), "--threads", str(self.args.threads),
+                                                "--warmup", str(warmup), "--iters", str(iters)]
+        if engine == "vitcpp":
+            return [self.vitbench, "--model", os.path.join(folder, "vitcpp"), "--no-peak", "--json"] + common
+        if engine == "ort":
+            return ["node", os.path.join(PEERS, "ort_bench.js"), "--model", os.path.join(folder, "model.onnx")] + common
+        return ["/usr/bin/python3", os.path.join(PEERS, "vit_torch.py"), "time", "--arch", arch,
+                "--seed", str(self.args.seed), "--mode", torch_mode] + common
+
+
+def parse_configs(text):
+    configs = []
+    for item in text.split(","):
+        arch, _, batch = item.strip().partition(":")
+        arch = arch if arch.startswith("vit_") else {v: k for k, v in SHORT.items()}.get(arch, arch)
+        configs.append((arch, int(batch or 1)))
+    return configs
+
+
+def fmt_ratios(ratios):
+    return " ".join(f"{r:.2f}" for r in ratios)
+
+
+def markdown(results, machine, args):
+    lines = [f"{machine['date']}, {machine['cpu']}, {args.threads} threads, {args.rounds} rounds; "
+             f"torch {machine['torch']}, onnxruntime-node {machine['ort']}; "
+             f"MatmulRunner fp32 GEMM peak {machine['peak_gflops']:.0f} GFLOP/s", "",
+             "Latency ratio vitcpp/peer per round (below 1: vitcpp faster), median over rounds in bold; "
+             "ms are medians over rounds of each run's median.", "",
+             "| model | batch | vitcpp ms | ORT ms | PyTorch ms | vitcpp/ORT by round | median | "
+             "vitcpp/PyTorch by round | median |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for r in results:
+        ms = {e: statistics.median(r["ms"][e]) for e in ENGINES}
+        lines.append(f"| {SHORT.get(r['arch'], r['arch'])} | {r['batch']} | {ms['vitcpp']:.1f} | {ms['ort']:.1f} | "
+                     f"{ms['torch']:.1f} ({r['torch_mode']}) | {fmt_ratios(r['ratios']['ort'])} | "
+                     f"**{statistics.median(r['ratios']['ort']):.2f}** | {fmt_ratios(r['ratios']['torch'])} | "
+                     f"**{statistics.median(r['ratios']['torch']):.2f}** |")
+    lines += ["", "Logits agreement on the same weights and input (max abs difference):", "",
+              "| model | batch | max abs logit | vitcpp vs PyTorch | ORT vs PyTorch | vitcpp vs ORT | same top-1 |",
+              "|---|---|---|---|---|---|---|"]
+    for r in results:
+        c = r["check"]
+        lines.append(f"| {SHORT.get(r['arch'], r['arch'])} | {r['batch']} | {c['max_abs_logit']:.3f} | "
+                     f"{c['vitcpp_vs_torch']:.2e} | {c['ort_vs_torch']:.2e} | {c['vitcpp_vs_ort']:.2e} | "
+                     f"{'yes' if c['same_top1'] else 'NO'} |")
+    return "\n".join(lines)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--build", required=True, help="CMake build folder with bench/vitbench")
+    p.add_argument("--out", default=os.path.join(HERE, "out"), help="models and results (default bench/out)")
+    p.add_argument("--configs", default="ViT-Ti/16:1,ViT-S/16:1,ViT-B/16:1,ViT-B/16:8",
+                   help="comma-separated model:batch (timm names or ViT-Ti/16 ... ViT-L/16)")
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--rounds", type=int, default=5)
+    p.add_argument("--target-s", type=float, default=1.0,
+                   help="timed seconds of vitcpp per run, which sets the iterations (2..30) for all engines")
+    p.add_argument("--seed", type=int, default=0)
+    args = p.parse_args()
+    os.makedirs(args.out, exist_ok=True)
+    runner, configs, start = Runner(args), parse_configs(args.configs), time.time()
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+    cpu = next((l.split(":", 1)[1].strip() for l in subprocess.run(["lscpu"], stdout=subprocess.PIPE, text=True)
+                .stdout.splitlines() if l.startswith("Model name")), "unknown")
+    peak = run_json([runner.vitbench, "--peak", "--threads", str(args.threads), "--json"])
+    machine = {"date": datetime.datetime.now().strftime("%Y-%m-%d %H:%M"), "cpu": cpu,
+               "torch": run_json(["/usr/bin/python3", "-c", "import json, torch; print(json.dumps(torch.__version__))"]),
+               "ort": json.load(open(os.path.join(PEERS, "node_modules", "onnxruntime-node", "package.json")))["version"],
+               "peak_gflops": peak["peak_gflops"], "loadavg_start": os.getloadavg()}
+    log(f"{cpu}, {args.threads} threads; GEMM peak {peak['peak_gflops']:.0f} GFLOP/s")
+
+    log("models:")
+    for arch in dict.fromkeys(a for a, _ in configs):
+        runner.build(arch, sorted({b for a, b in configs if a == arch}))
+
+    results = []
+    for arch, batch in configs:
+        name = f"{SHORT.get(arch, arch)} batch {batch}"
+        check = runner.check(arch, batch)
+        log(f"{name}: logits max|x| {check['max_abs_logit']:.3f}; max abs diff vitcpp-torch "
+            f"{check['vitcpp_vs_torch']:.2e}, ort-torch {check['ort_vs_torch']:.2e}, "
+            f"vitcpp-ort {check['vitcpp_vs_ort']:.2e}")
+        probe = run_json(runner.command("vitcpp", arch, batch, 1, 2))
+        iters = max(2, min(30, round(args.target_s * 1000 / probe["median_ms"])))
+        warmup = 1 if probe["median_ms"] > 200 else 2
+        torch_probe = run_json(runner.command("torch", arch, batch, 1, min(iters, 3), "best"))
+        torch_mode = torch_probe["mode"]
+        log(f"  {warmup} warmup + {iters} iterations per run; PyTorch: {torch_mode} is faster "
+            f"(eager {torch_probe['eager']['median_ms']:.1f} ms, jit {torch_probe['jit']['median_ms']:.1f} ms)")
+        ms = {e: [] for e in ENGINES}
+        ratios = {"ort": [], "torch": []}
+        for r in range(args.rounds):
+            order = ENGINES[r % 3:] + ENGINES[:r % 3]
+            round_ms = {e: run_json(runner.command(e, arch, batch, warmup, iters, torch_mode))["median_ms"]
+                        for e in order}
+            for e in ENGINES:
+                ms[e].append(round_ms[e])
+            for peer in ratios:
+                ratios[peer].append(round_ms["vitcpp"] / round_ms[peer])
+            log(f"  round {r + 1}: vitcpp {round_ms['vitcpp']:.1f} ms, ort {round_ms['ort']:.1f} ms, torch "
+                f"{round_ms['torch']:.1f} ms -> vitcpp/ort {ratios['ort'][-1]:.2f}, "
+                f"vitcpp/torch {ratios['torch'][-1]:.2f}")
+        results.append({"arch": arch, "batch": batch, "warmup": warmup, "iters": iters, "torch_mode": torch_mode,
+                        "torch_probe": torch_probe, "check": check, "ms": ms, "ratios": ratios})
+
+    machine["loadavg_end"] = os.getloadavg()
+    machine["minutes"] = (time.time() - start) / 60
+    table = markdown(results, machine, args)
+    log("\n" + table + f"\n\n({machine['minutes']:.1f} minutes; load average at start "
+        f"{machine['loadavg_start'][0]:.1f}, at end {machine['loadavg_end'][0]:.1f})")
+    with open(os.path.join(args.out, "results.json"), "w") as f:
+        json.dump({"machine": machine, "peak": peak, "args": vars(args), "results": results}, f, indent=1)
+    with open(os.path.join(args.out, "results.md"), "w") as f:
+        f.write(table + "\n")
+
+
+if __name__ == "__main__":
+    main()

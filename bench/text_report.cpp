@@ -1,0 +1,87 @@
+#include "bench/text_report.h"
+
+#include <cstdio>
+#include <string>
+
+namespace vit {
+
+namespace {
+
+using nlohmann::json;
+
+std::string fixed(double value, int decimals) {
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, "%.*f", decimals, value);
+  return buffer;
+}
+
+std::string subject(const json& r) {
+  std::string s = r.contains("model") ? r["model"].get<std::string>()
+                                      : r.value("arch", std::string("")) + " (random weights)";
+  if (r.contains("batch")) s += ", batch " + std::to_string(r["batch"].get<int>());
+  return s + ", " + std::to_string(r["threads"].get<int>()) + " threads, " + r["dtype"].get<std::string>();
+}
+
+void latency(const json& r, std::ostream& out) {
+  out << subject(r) << "\n"
+      << "  load        " << fixed(r["load_ms"], 1) << " ms\n"
+      << "  latency     median " << fixed(r["median_ms"], 2) << " ms  (min " << fixed(r["min_ms"], 2) << ", max "
+      << fixed(r["max_ms"], 2) << ", " << r["iters"].get<int>() << " runs after " << r["warmup"].get<int>()
+      << " warmup)\n"
+      << "  throughput  " << fixed(r["images_per_s"], 2) << " images/s\n"
+      << "  compute     " << fixed(r["gflop_per_forward"], 2) << " GFLOP per forward, " << fixed(r["gflops"], 1)
+      << " GFLOP/s";
+  if (r.contains("peak_gflops"))
+    out << " = " << fixed(100.0 * r["fraction_of_peak"].get<double>(), 1) << "% of the measured GEMM peak "
+        << fixed(r["peak_gflops"], 1) << " GFLOP/s";
+  out << "\n";
+}
+
+void peak(const json& r, std::ostream& out) {
+  out << r["engine"].get<std::string>() << ", " << r["threads"].get<int>() << " threads\n";
+  for (const json& s : r["shapes"])
+    out << "  " << s["m"].get<int64_t>() << "x" << s["k"].get<int64_t>() << "x" << s["n"].get<int64_t>()
+        << " (MxKxN)  best " << fixed(s["best_gflops"], 1) << " GFLOP/s, median " << fixed(s["median_gflops"], 1)
+        << " (" << s["runs"].get<int>() << " runs)\n";
+  out << "  peak " << fixed(r["peak_gflops"], 1) << " GFLOP/s\n";
+}
+
+void profile(const json& r, std::ostream& out) {
+  const double forward = r["forward_ms"];
+  out << subject(r) << "\n  " << r["method"].get<std::string>() << "\n"
+      << "  forward() median " << fixed(forward, 2) << " ms; replayed ops sum to " << fixed(r["replay_ms"], 2)
+      << " ms\n";
+  for (const char* op : {"gemm", "attention_core", "layer_norm", "gelu_epilogue", "patch_embed", "other"}) {
+    const double ms = r["ms"][op];
+    out << "  " << op << std::string(16 - std::string(op).size(), ' ') << fixed(ms, 2) << " ms  "
+        << fixed(100.0 * ms / forward, 1) << "%\n";
+  }
+  out << "  GEMMs by layer:\n";
+  for (const auto& [kind, g] : r["gemm_by_layer"].items())
+    out << "    " << kind << std::string(6 - kind.size(), ' ') << fixed(g["ms"], 2) << " ms  "
+        << fixed(g["gflops"], 1) << " GFLOP/s\n";
+}
+
+void cold(const json& r, std::ostream& out) {
+  out << subject(r) << ": process start to first logits\n";
+  for (const json& c : r["runs"])
+    out << "  " << fixed(c["start_to_report_ms"], 1) << " ms  (load " << fixed(c["load_ms"], 1)
+        << " ms, first forward " << fixed(c["first_forward_ms"], 1) << " ms, peak RSS "
+        << fixed(c["peak_rss_mb"], 1) << " MiB)\n";
+  out << "  median " << fixed(r["median_ms"], 1) << " ms, min " << fixed(r["min_ms"], 1) << ", max "
+      << fixed(r["max_ms"], 1) << "; peak RSS " << fixed(r["peak_rss_mb"], 1) << " MiB\n  ("
+      << r["note"].get<std::string>() << ")\n";
+}
+
+}  // namespace
+
+void print_text_report(const json& r, std::ostream& out) {
+  const std::string mode = r["mode"];
+  if (mode == "latency") latency(r, out);
+  else if (mode == "peak") peak(r, out);
+  else if (mode == "profile") profile(r, out);
+  else if (mode == "cold") cold(r, out);
+  else out << r.dump(2) << "\n";
+}
+
+}  // namespace vit

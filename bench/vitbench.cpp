@@ -1,0 +1,98 @@
+// vitbench: latency, GEMM peak, by-op profile and cold start of the engine's forward pass.
+#include <iostream>
+
+#include "bench/bench_modes.h"
+#include "bench/matmul_peak.h"
+#include "bench/text_report.h"
+#include "engine/threading.h"
+#include "formats/error.h"
+#include "tools/command_line.h"
+
+namespace {
+
+constexpr const char* kUsage = R"(usage: vitbench (--model DIR | --arch NAME) [--batch N] [--threads T] [--dtype f32]
+                [--warmup W] [--iters I] [--seed S] [--no-peak] [--input PIXELS.npy [--logits OUT.npy]]
+                [--profile | --cold [--cold-runs R]] [--json]
+       vitbench --peak [--threads T] [--shape MxKxN]... [--seconds S] [--json]
+
+Times model.forward() on seeded random pixels and prints median/min/max latency, images/s and
+the achieved GFLOP/s (2 x the multiply-accumulates of every matrix product), also as a
+fraction of the 2048^3 GEMM rate measured right after (skip with --no-peak).
+
+  --model DIR     a model folder (config.json + model.safetensors)
+  --arch NAME     vit_{tiny,small,base,large}_patch16_224 with seeded random weights
+  --input FILE    time on these float32 [N, C, H, W] pixels (N replaces --batch)
+  --logits FILE   write the last run's logits [N, classes] as .npy (checks against peers)
+  --dtype         f32 (bf16 and int8 are not implemented yet)
+  --peak          fp32 GEMM rates through the engine's MatmulRunner (oneDNN); default shapes
+                  2048^3 and ViT-B/16's GEMMs; each shape runs for --seconds (default 0.3)
+  --profile       time split by op kind; a REPLAY of the engine's kernels in forward order
+  --cold          fork/exec `vitbench --model DIR --iters 1 --warmup 0 --json` and time from
+                  the fork to its report, with its peak RSS; --cold-runs times (default 3)
+  --json          print one JSON object instead of text
+Defaults: --batch 1 --threads 0 (all cores) --warmup 3 --iters 20 --seed 0.
+)";
+
+vit::BenchOptions read_options(const vit::CommandLine& cl) {
+  vit::BenchOptions o;
+  o.model_dir = cl.get("--model");
+  o.arch = cl.get("--arch");
+  o.seed = static_cast<unsigned>(cl.get_int("--seed", 0));
+  o.batch = cl.get_int("--batch", 1);
+  o.threads = cl.get_int("--threads", 0);
+  o.warmup = cl.get_int("--warmup", 3);
+  o.iters = cl.get_int("--iters", 20);
+  o.measure_peak = !cl.has("--no-peak");
+  o.peak_seconds = cl.get_double("--seconds", 0.3);
+  o.cold_runs = cl.get_int("--cold-runs", 3);
+  o.input_path = cl.get("--input");
+  o.logits_path = cl.get("--logits");
+  for (const std::string& s : cl.all("--shape")) o.shapes.push_back(vit::parse_shape(s));
+  if (o.batch <= 0 || o.threads < 0 || o.warmup < 0 || o.iters <= 0 || o.cold_runs <= 0 || o.peak_seconds < 0)
+    vit::fail("", "--batch, --iters and --cold-runs must be positive; --threads, --warmup, --seconds not negative");
+  const std::string dtype = cl.get("--dtype", "f32");
+  if (dtype == "bf16" || dtype == "int8") vit::fail("--dtype", dtype + " is not implemented yet (only f32 runs)");
+  if (dtype != "f32") vit::fail("--dtype", "unknown dtype \"" + dtype + "\" (f32; bf16 and int8 later)");
+  const int modes = cl.has("--peak") + cl.has("--profile") + cl.has("--cold");
+  if (modes > 1) vit::fail("", "--peak, --profile and --cold are separate runs; pick one");
+  if (!cl.has("--peak") && o.model_dir.empty() == o.arch.empty())
+    vit::fail("", "give exactly one of --model DIR and --arch NAME (see --help)");
+  return o;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  vit::exec_with_passive_openmp(argv);
+  try {
+    const vit::CommandLine cl(argc, argv,
+                              {"--model", "--arch", "--batch", "--threads", "--dtype", "--warmup", "--iters", "--seed",
+                               "--shape", "--seconds", "--cold-runs", "--input", "--logits"},
+                              {"--peak", "--profile", "--cold", "--json", "--no-peak", "--help"});
+    if (cl.has("--help")) {
+      std::cout << kUsage;
+      return 0;
+    }
+    if (!cl.positional().empty()) vit::fail("", "unexpected argument \"" + cl.positional()[0] + "\"");
+    const vit::BenchOptions options = read_options(cl);
+    vit::set_thread_count(options.threads);
+    nlohmann::json report;
+    if (cl.has("--peak")) {
+      report = vit::run_peak(options);
+    } else if (cl.has("--cold")) {
+      report = vit::run_cold(options);
+    } else {
+      double load_ms = 0;
+      const vit::VitModel model = vit::open_model(options, &load_ms);
+      report = cl.has("--profile") ? vit::run_profile(model, options) : vit::run_latency(model, load_ms, options);
+    }
+    if (cl.has("--json"))
+      std::cout << report.dump() << std::endl;
+    else
+      vit::print_text_report(report, std::cout);
+    return 0;
+  } catch (const std::exception& e) {
+    std::cerr << "vitbench: " << e.what() << "\n";
+    return 2;
+  }
+}
