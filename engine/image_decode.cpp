@@ -4,6 +4,8 @@
 #include <cstring>
 #include <memory>
 
+#include "engine/image_bmp_check.h"
+#include "engine/image_png_check.h"
 #include "formats/error.h"
 #include "formats/mapped_file.h"
 
@@ -201,6 +203,9 @@ Image decode_image(const uint8_t* data, size_t size, const std::string& where, c
       fail(where, "16-bit grayscale PNG is not supported (Pillow reads it as 32-bit integers and "
                   "convert('RGB') clips them at 255 instead of scaling); convert to 8 bits per channel");
   }
+
+  if (info.format == "PNG") check_png_structure(data, size, where);
+  if (info.format == "BMP") check_bmp_palette_indices(data, size, where);
 
   Reader reader(data, size);
   int w = 0, h = 0, channels = 0;

@@ -103,6 +103,24 @@ def write_png(path, color_type, depth, rows, bpp, extra=b""):
         f.write(data)
 
 
+ADAM7 = [(0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2)]
+
+
+def write_png_interlaced(path, color_type, pixel_bytes):
+    """8-bit Adam7 interlaced PNG; pixel_bytes(x, y) gives one pixel's bytes."""
+    data = b""
+    for x0, y0, dx, dy in ADAM7:
+        xs, ys = range(x0, W, dx), range(y0, H, dy)
+        if not xs or not ys:
+            continue
+        rows = [b"".join(pixel_bytes(x, y) for x in xs) for y in ys]
+        data += png_filter(rows, len(pixel_bytes(0, 0)))
+    ihdr = struct.pack(">IIBBBBB", W, H, 8, color_type, 0, 0, 1)
+    with open(path, "wb") as f:
+        f.write(b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", ihdr) + png_chunk(b"IDAT", zlib.compress(data, 9)) +
+                png_chunk(b"IEND", b""))
+
+
 def be16(v):
     return struct.pack(">H", v)
 
@@ -123,6 +141,9 @@ def make_pngs(d, expected):
     rows = [bytes(v for x in range(W) for v in rgb_at(x, y)) for y in range(H)]
     write_png(f"{d}/png_rgb8.png", 2, 8, rows, 3)
     expected["png_rgb8.png"] = expected_rgb(rgb_at)
+
+    write_png_interlaced(f"{d}/png_rgb8_interlaced.png", 2, lambda x, y: bytes(rgb_at(x, y)))
+    expected["png_rgb8_interlaced.png"] = expected_rgb(rgb_at)
 
     rows = [bytes(v for x in range(W) for v in rgb_at(x, y) + (alpha_at(x, y),)) for y in range(H)]
     write_png(f"{d}/png_rgba8.png", 6, 8, rows, 4)
