@@ -16,6 +16,7 @@ struct BenchOptions {
   unsigned seed = 0;
   int batch = 1;
   int threads = 0;
+  Precision precision = Precision::F32;  // --dtype
   int warmup = 3;
   int iters = 20;
   bool measure_peak = true;           // for the fraction-of-peak figure
@@ -34,7 +35,7 @@ VitModel open_model(const BenchOptions& options, double* load_ms);
 nlohmann::json run_latency(const VitModel& model, double load_ms, const BenchOptions& options);
 // The fp32 GEMM rates of MatmulRunner.
 nlohmann::json run_peak(const BenchOptions& options);
-// The by-op replay of the forward pass (op_profile.h).
+// The forward pass timed by op kind (op_profile.h).
 nlohmann::json run_profile(const VitModel& model, const BenchOptions& options);
 // Process start to first logits of a model folder, in child processes.
 nlohmann::json run_cold(const BenchOptions& options);

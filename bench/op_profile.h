@@ -1,6 +1,5 @@
-// Where a forward pass spends its time, by op kind. The engine has no timing hooks, so this is
-// a REPLAY: the engine's own kernels (MatmulRunner, layer_norm, multi_head_attention) are called
-// in the forward pass's order with its shapes and weights, each call timed on its own.
+// Where a forward pass spends its time, by op kind, measured inside the engine's own forward
+// pass (VitModel::forward's OpTimes hook).
 #pragma once
 #include <map>
 #include <string>
@@ -10,21 +9,10 @@
 namespace vit {
 
 struct OpProfile {
-  // ms per forward pass (median over iterations) for: "gemm" (qkv, proj, fc1 without its
-  // activation, fc2, head), "attention_core", "layer_norm", "gelu_epilogue" (fc1 with the GELU
-  // post-op minus the same fc1 without it), "patch_embed" (unfold + GEMM).
-  std::map<std::string, double> ms;
-  std::map<std::string, double> gemm_ms;      // the "gemm" share split by layer kind
-  std::map<std::string, double> gemm_gflops;  // and the rate each reached
-  double replay_ms = 0;   // the sum of the replayed ops
-  double forward_ms = 0;  // model.forward() itself, median, same inputs
-  // forward_ms - replay_ms: token assembly, position add, pooling, scratch allocation and
-  // per-call overheads the replay does not reproduce (may be slightly negative from noise).
-  double other_ms = 0;
+  std::map<std::string, double> ms;  // per op kind, ms per forward pass (mean over iterations)
+  double forward_ms = 0;             // the whole forward pass, mean over the same iterations
 };
 
-// Covers the standard blocks (no qk_norm, layer scale, norm_pre or map pooling: those fall
-// into "other").
 OpProfile profile_forward(const VitModel& model, const float* pixels, int batch, int warmup, int iters);
 
 }  // namespace vit

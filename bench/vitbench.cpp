@@ -10,7 +10,7 @@
 
 namespace {
 
-constexpr const char* kUsage = R"(usage: vitbench (--model DIR | --arch NAME) [--batch N] [--threads T] [--dtype f32]
+constexpr const char* kUsage = R"(usage: vitbench (--model DIR | --arch NAME) [--batch N] [--threads T] [--dtype f32|bf16]
                 [--warmup W] [--iters I] [--seed S] [--no-peak] [--input PIXELS.npy [--logits OUT.npy]]
                 [--profile | --cold [--cold-runs R]] [--json]
        vitbench --peak [--threads T] [--shape MxKxN]... [--seconds S] [--json]
@@ -23,10 +23,10 @@ fraction of the 2048^3 GEMM rate measured right after (skip with --no-peak).
   --arch NAME     vit_{tiny,small,base,large}_patch16_224 with seeded random weights
   --input FILE    time on these float32 [N, C, H, W] pixels (N replaces --batch)
   --logits FILE   write the last run's logits [N, classes] as .npy (checks against peers)
-  --dtype         f32 (bf16 and int8 are not implemented yet)
+  --dtype         f32 or bf16 (bfloat16 GEMM inputs, float32 accumulation; int8 is not implemented)
   --peak          fp32 GEMM rates through the engine's MatmulRunner (oneDNN); default shapes
                   2048^3 and ViT-B/16's GEMMs; each shape runs for --seconds (default 0.3)
-  --profile       time split by op kind; a REPLAY of the engine's kernels in forward order
+  --profile       time split by op kind, measured inside the engine's forward pass
   --cold          fork/exec `vitbench --model DIR --iters 1 --warmup 0 --json` and time from
                   the fork to its report, with its peak RSS; --cold-runs times (default 3)
   --json          print one JSON object instead of text
@@ -51,8 +51,9 @@ vit::BenchOptions read_options(const vit::CommandLine& cl) {
   if (o.batch <= 0 || o.threads < 0 || o.warmup < 0 || o.iters <= 0 || o.cold_runs <= 0 || o.peak_seconds < 0)
     vit::fail("", "--batch, --iters and --cold-runs must be positive; --threads, --warmup, --seconds not negative");
   const std::string dtype = cl.get("--dtype", "f32");
-  if (dtype == "bf16" || dtype == "int8") vit::fail("--dtype", dtype + " is not implemented yet (only f32 runs)");
-  if (dtype != "f32") vit::fail("--dtype", "unknown dtype \"" + dtype + "\" (f32; bf16 and int8 later)");
+  if (dtype == "int8") vit::fail("--dtype", "int8 is not implemented (f32 and bf16 are)");
+  if (dtype != "f32" && dtype != "bf16") vit::fail("--dtype", "unknown dtype \"" + dtype + "\" (f32 or bf16)");
+  o.precision = dtype == "bf16" ? vit::Precision::BF16 : vit::Precision::F32;
   const int modes = cl.has("--peak") + cl.has("--profile") + cl.has("--cold");
   if (modes > 1) vit::fail("", "--peak, --profile and --cold are separate runs; pick one");
   if (!cl.has("--peak") && o.model_dir.empty() == o.arch.empty())

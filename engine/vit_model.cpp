@@ -107,7 +107,9 @@ VitModel::~VitModel() = default;
 VitModel::VitModel(VitModel&&) noexcept = default;
 VitModel& VitModel::operator=(VitModel&&) noexcept = default;
 
-ForwardResult VitModel::forward(const float* pixels, int batch, int height, int width, unsigned outputs) const {
+ForwardResult VitModel::forward(const float* pixels, int batch, int height, int width, unsigned outputs,
+                                OpTimes* times) const {
+  OpStopwatch watch(times);
   const VitConfig& c = config_;
   const VitWeights& w = weights_;
   const int p = c.patch_size, C = c.num_channels, D = c.hidden_size, I = c.intermediate_size;
@@ -151,6 +153,7 @@ ForwardResult VitModel::forward(const float* pixels, int batch, int height, int 
   Scratch::fit(s.patch_tokens, static_cast<size_t>(batch) * patches * D);
   float* patch_tokens = s.patch_tokens.data();
   run(mm, static_cast<int64_t>(batch) * patches, unfolded, patch_, patch_tokens, Epilogue::None);
+  watch.lap(Op::PatchEmbed);
 
   // 2. Position embeddings, resampled when the grid differs from the trained one.
   const int pos_prefix = c.pos_embed_covers_prefix ? prefix : 0;
@@ -179,7 +182,9 @@ ForwardResult VitModel::forward(const float* pixels, int batch, int height, int 
     const float* position = pos->data();
     for (size_t i = 0; i < pos->size(); ++i) first_positioned[i] += position[i];
   }
+  watch.lap(Op::Tokens);
   if (c.norm_pre) mm.layer_norm(s.x.data(), s.x.data(), M, D, w.norm_pre_weight.data(), w.norm_pre_bias.data(), c.layer_norm_eps);
+  watch.lap(Op::LayerNorm);
 
   // 4. Pre-norm transformer blocks.
   const int hd = c.head_dim();
@@ -188,8 +193,10 @@ ForwardResult VitModel::forward(const float* pixels, int batch, int height, int 
   for (int i = 0; i < c.num_layers; ++i) {
     const LayerWeights& l = w.layers[i];
     mm.layer_norm(s.x.data(), s.normed.data(), M, D, l.norm1_weight.data(), l.norm1_bias.data(), c.layer_norm_eps);
+    watch.lap(Op::LayerNorm);
     const LayerLinears& linear = layers_[i];
     run(mm, M, s.normed.data(), linear.qkv, s.qkv.data(), Epilogue::None);
+    watch.lap(Op::QkvGemm);
     if (c.qk_norm) {
       layer_norm(s.qkv.data(), s.qkv.data(), M, 3 * D, c.num_heads, hd, l.q_norm_weight.data(),
                  l.q_norm_bias.data(), c.layer_norm_eps);
@@ -200,13 +207,19 @@ ForwardResult VitModel::forward(const float* pixels, int batch, int height, int 
     multi_head_attention(mm, self_attention, {s.qkv.data(), qkv_batch, 3 * D}, {s.qkv.data() + D, qkv_batch, 3 * D},
                          {s.qkv.data() + 2 * D, qkv_batch, 3 * D}, s.attended.data(), static_cast<int64_t>(T) * D, D,
                          s.scores.data());
+    watch.lap(Op::Attention);
     run(mm, M, s.attended.data(), linear.proj, s.x.data(), Epilogue::AddToOutput, data_or_null(l.layer_scale1));
+    watch.lap(Op::ProjGemm);
     mm.layer_norm(s.x.data(), s.normed.data(), M, D, l.norm2_weight.data(), l.norm2_bias.data(), c.layer_norm_eps);
+    watch.lap(Op::LayerNorm);
     run(mm, M, s.normed.data(), linear.fc1, s.hidden.data(), activation_epilogue(c.activation));
+    watch.lap(Op::Fc1Gemm);
     run(mm, M, s.hidden.data(), linear.fc2, s.x.data(), Epilogue::AddToOutput, data_or_null(l.layer_scale2));
+    watch.lap(Op::Fc2Gemm);
   }
   if (c.final_norm)
     mm.layer_norm(s.x.data(), s.x.data(), M, D, w.final_norm_weight.data(), w.final_norm_bias.data(), c.layer_norm_eps);
+  watch.lap(Op::LayerNorm);
 
   ForwardResult result;
   result.batch = batch;
@@ -263,6 +276,8 @@ ForwardResult VitModel::forward(const float* pixels, int batch, int height, int 
   if (c.fc_norm)
     mm.layer_norm(pooled.data(), pooled.data(), batch, D, w.fc_norm_weight.data(), w.fc_norm_bias.data(), c.layer_norm_eps);
 
+  watch.lap(Op::Pool);
+
   // 6. Classifier head(s).
   if (outputs & kLogits) {
     const int K = c.num_classes;
@@ -281,6 +296,7 @@ ForwardResult VitModel::forward(const float* pixels, int batch, int height, int 
     }
   }
   if (outputs & kPreLogits) result.pre_logits = std::move(pooled);
+  watch.lap(Op::Head);
   return result;
 }
 

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "engine/matmul.h"
+#include "engine/op_times.h"
 #include "engine/vit_config.h"
 #include "engine/vit_weights.h"
 
@@ -47,8 +48,10 @@ class VitModel {
 
   // pixels: float32 [batch, channels, height, width]; height and width must be multiples of
   // the patch size (other sizes than the config's resample the position embeddings).
-  // Safe to call from several threads at once.
-  ForwardResult forward(const float* pixels, int batch, int height, int width, unsigned outputs) const;
+  // Safe to call from several threads at once. `times`, when given, accumulates the time spent
+  // per op kind (fused epilogues count with their GEMM).
+  ForwardResult forward(const float* pixels, int batch, int height, int width, unsigned outputs,
+                        OpTimes* times = nullptr) const;
 
  private:
   VitConfig config_;
