@@ -3,11 +3,13 @@
 
 #include "command_line.h"
 #include "engine/threading.h"
+#include "importer/checkpoint_check.h"
 #include "importer/import_checkpoint.h"
 
 namespace {
 
 constexpr const char* kUsage = R"(usage: vitimport --checkpoint PATH --out DIR [options]
+       vitimport --check FILE
 
 Converts a timm ViT checkpoint into a folder that transformers loads (config.json,
 model.safetensors, preprocessor_config.json) and that vitrun runs, after checking the
@@ -26,6 +28,8 @@ output
                                folder to write (atomically); omit to verify only
   --overwrite                  replace an existing folder
   --hf-only                    refuse models transformers' ViT cannot load (the seed's checks)
+  --processor hf|timm          preprocessor_config.json: the HF processor the seed picks
+                               (default) or timm's own eval transform from pretrained_cfg
 verification
   --reference-input FILE.npy   float32 [N,C,H,W] pixels
   --reference-output FILE.npy  PyTorch outputs (repeatable); kind from the name or --reference-kind
@@ -33,6 +37,11 @@ verification
   --atol X                     absolute tolerance (default 1e-4 * max(1, max|reference|))
   --threads N
 exit codes: 0 ok, 1 verification failed (nothing written), 2 bad input
+
+--check FILE                   report what a checkpoint (file or hub folder) holds and anything
+                               suspicious (globals off the allow-list, NaN/Inf, overlapping or
+                               oversized tensors) without converting; exit 0 clean, 4 suspicious,
+                               2 unreadable
 )";
 
 }  // namespace
@@ -43,11 +52,16 @@ int main(int argc, char** argv) {
     vit::CommandLine cl(argc, argv,
                         {"--checkpoint", "--out", "--pytorch_dump_folder_path", "--vit_name", "--timm-config",
                          "--num-heads", "--layer-norm-eps", "--image-size", "--global-pool", "--act-layer",
-                         "--reference-input", "--reference-output", "--reference-kind", "--atol", "--threads"},
+                         "--reference-input", "--reference-output", "--reference-kind", "--atol", "--threads", "--check", "--processor"},
                         {"--help", "--no-ema", "--overwrite", "--hf-only"});
     if (cl.has("--help")) {
       std::cout << kUsage;
       return 0;
+    }
+    if (cl.has("--check")) {
+      const vit::CheckReport report = vit::check_checkpoint(cl.get("--check"));
+      vit::print_check_report(report, std::cout);
+      return report.clean() ? 0 : 4;
     }
     vit::ImportOptions o;
     o.checkpoint = cl.get("--checkpoint");
@@ -60,6 +74,9 @@ int main(int argc, char** argv) {
     o.use_ema = !cl.has("--no-ema");
     o.hf_only = cl.has("--hf-only");
     o.overwrite = cl.has("--overwrite");
+    const std::string processor = cl.get("--processor", "hf");
+    if (processor != "hf" && processor != "timm") vit::fail("", "--processor must be hf or timm");
+    o.processor = processor == "timm" ? vit::ProcessorChoice::Timm : vit::ProcessorChoice::Hf;
     if (cl.has("--num-heads")) o.overrides.num_heads = cl.get_int("--num-heads", 0);
     if (cl.has("--layer-norm-eps")) o.overrides.layer_norm_eps = cl.get_double("--layer-norm-eps", 0);
     if (cl.has("--image-size")) o.overrides.image_size = cl.get_int("--image-size", 0);
