@@ -101,6 +101,22 @@ VitModel::VitModel(VitConfig config, VitWeights weights, Precision precision)
     head_ = pack(weights_.head_weight, weights_.head_bias, D);
     if (c.distillation_token) dist_head_ = pack(weights_.dist_head_weight, weights_.dist_head_bias, D);
   }
+  release_packed_matrices();
+}
+
+// The packed copies are all the forward pass reads, so the plain matrices would only double
+// the memory a loaded model takes.
+void VitModel::release_packed_matrices() {
+  auto release = [](Floats& v) { Floats().swap(v); };
+  release(weights_.patch_weight);
+  for (LayerWeights& l : weights_.layers)
+    for (Floats* m : {&l.query_weight, &l.key_weight, &l.value_weight, &l.proj_weight, &l.fc1_weight, &l.fc2_weight})
+      release(*m);
+  MapHeadWeights& m = weights_.map_head;
+  for (Floats* v : {&m.query_weight, &m.key_weight, &m.value_weight, &m.proj_weight, &m.fc1_weight, &m.fc2_weight})
+    release(*v);
+  release(weights_.head_weight);
+  release(weights_.dist_head_weight);
 }
 
 VitModel::~VitModel() = default;

@@ -43,7 +43,6 @@ class VitModel {
   VitModel& operator=(VitModel&&) noexcept;
 
   const VitConfig& config() const { return config_; }
-  const VitWeights& weights() const { return weights_; }
   Precision precision() const { return precision_; }
 
   // pixels: float32 [batch, channels, height, width]; height and width must be multiples of
@@ -54,8 +53,10 @@ class VitModel {
                         OpTimes* times = nullptr) const;
 
  private:
+  void release_packed_matrices();
+
   VitConfig config_;
-  VitWeights weights_;
+  VitWeights weights_;  // the small tensors (norms, tokens, scales); matrices live packed
   Precision precision_;
   std::unique_ptr<MatmulRunner> matmul_;
   PackedLinear patch_;
