@@ -105,7 +105,8 @@ def fmt_ratios(ratios):
 
 
 def markdown(results, machine, args):
-    lines = [f"{machine['date']}, {machine['cpu']}, {args.threads} threads, {args.rounds} rounds; "
+    lines = [f"{machine['date']}, {machine['cpu']}, {args.threads} threads, {args.rounds} rounds, "
+             f"vitcpp {machine['commit']}; "
              f"torch {machine['torch']}, onnxruntime-node {machine['ort']}; "
              f"MatmulRunner fp32 GEMM peak {machine['peak_gflops']:.0f} GFLOP/s", "",
              "Latency ratio vitcpp/peer per round (below 1: vitcpp faster), median over rounds in bold; "
@@ -152,7 +153,9 @@ def main():
     machine = {"date": datetime.datetime.now().strftime("%Y-%m-%d %H:%M"), "cpu": cpu,
                "torch": run_json(["/usr/bin/python3", "-c", "import json, torch; print(json.dumps(torch.__version__))"]),
                "ort": json.load(open(os.path.join(PEERS, "node_modules", "onnxruntime-node", "package.json")))["version"],
-               "peak_gflops": peak["peak_gflops"], "loadavg_start": os.getloadavg()}
+               "peak_gflops": peak["peak_gflops"], "loadavg_start": os.getloadavg(),
+               "commit": subprocess.run(["git", "-C", HERE, "describe", "--always", "--dirty"], stdout=subprocess.PIPE,
+                                        stderr=subprocess.DEVNULL, text=True).stdout.strip() or "unknown"}
     log(f"{cpu}, {args.threads} threads; GEMM peak {peak['peak_gflops']:.0f} GFLOP/s")
 
     log("models:")

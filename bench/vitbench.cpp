@@ -17,7 +17,8 @@ constexpr const char* kUsage = R"(usage: vitbench (--model DIR | --arch NAME) [-
 
 Times model.forward() on seeded random pixels and prints median/min/max latency, images/s and
 the achieved GFLOP/s (2 x the multiply-accumulates of every matrix product), also as a
-fraction of the 2048^3 GEMM rate measured right after (skip with --no-peak).
+fraction of the best GEMM rate measured right after on 2048^3 and the model's fc1 shape
+(skip with --no-peak).
 
   --model DIR     a model folder (config.json + model.safetensors)
   --arch NAME     vit_{tiny,small,base,large}_patch16_224 with seeded random weights
