@@ -1,5 +1,6 @@
 #include "engine/image_decode.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -121,6 +122,38 @@ bool jpeg_dimensions(const uint8_t* data, size_t size, uint64_t& w, uint64_t& h)
   return false;
 }
 
+// stb_image 2.27 (libstb-dev) builds a Huffman table from a DHT segment's 16 code-length counts
+// without checking that they total at most 256; more writes past the table inside stb's decoder
+// state. Walks every marker segment (entropy-coded data byte by byte, as stb finds markers) and
+// refuses such a table before stb sees it.
+void check_jpeg_huffman_tables(const uint8_t* data, size_t size, const std::string& where) {
+  size_t pos = 2;
+  while (pos + 4 <= size) {
+    const uint8_t marker = data[pos + 1];
+    if (data[pos] != 0xFF || marker == 0xFF) {  // scan data, or a fill byte
+      ++pos;
+      continue;
+    }
+    if (marker == 0x00 || marker == 0x01 || (marker >= 0xD0 && marker <= 0xD8)) {  // no length field
+      pos += 2;
+      continue;
+    }
+    if (marker == 0xD9) return;
+    const size_t length = be(data + pos + 2, 2);
+    if (marker == 0xC4) {
+      const size_t end = std::min(size, pos + 2 + length);
+      for (size_t t = pos + 4; t + 17 <= end;) {
+        size_t codes = 0;
+        for (size_t i = 1; i <= 16; ++i) codes += data[t + i];
+        if (codes > 256)
+          fail(where, "corrupt JPEG: a Huffman table declares " + std::to_string(codes) + " codes (at most 256)");
+        t += 17 + codes;
+      }
+    }
+    pos += 2 + length;
+  }
+}
+
 // The size a header claims, read here so that the limit is enforced before stb allocates (and
 // before its own, less clear, sanity limits answer). False when the format is not one of these.
 bool claimed_dimensions(const std::string& format, const uint8_t* d, size_t size, uint64_t& w, uint64_t& h) {
@@ -168,6 +201,7 @@ ImageInfo probe(const uint8_t* data, size_t size, const std::string& where, uint
   if (size > static_cast<size_t>(INT32_MAX)) fail(where, "is over 2 GiB, too large to decode");
   ImageInfo info;
   info.format = sniff_format(data, size);
+  if (info.format == "JPEG") check_jpeg_huffman_tables(data, size, where);
   uint64_t claimed_w = 0, claimed_h = 0;
   if (claimed_dimensions(info.format, data, size, claimed_w, claimed_h))
     check_pixel_limit(where, info.format, claimed_w, claimed_h, max_pixels);
