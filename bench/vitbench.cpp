@@ -65,7 +65,7 @@ vit::BenchOptions read_options(const vit::CommandLine& cl) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  vit::exec_with_passive_openmp(argv);
+  vit::exec_with_engine_environment(argv);
   try {
     const vit::CommandLine cl(argc, argv,
                               {"--model", "--arch", "--batch", "--threads", "--dtype", "--warmup", "--iters", "--seed",

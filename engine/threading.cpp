@@ -4,14 +4,21 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <utility>
 
 namespace vit {
 
-void exec_with_passive_openmp(char** argv) {
-  if (std::getenv("OMP_WAIT_POLICY") != nullptr) return;
-  ::setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
-  ::execv("/proc/self/exe", argv);
-  // If re-executing fails we simply run with the default policy.
+void exec_with_engine_environment(char** argv) {
+  bool changed = false;
+  for (const auto& [name, value] : {std::pair<const char*, const char*>{"OMP_WAIT_POLICY", "PASSIVE"},
+                                    {"GLIBC_TUNABLES", "glibc.malloc.hugetlb=1"}}) {
+    if (std::getenv(name) == nullptr) {
+      ::setenv(name, value, 1);
+      changed = true;
+    }
+  }
+  if (changed) ::execv("/proc/self/exe", argv);
+  // If re-executing fails we simply run with the defaults.
 }
 
 void set_thread_count(int threads) {

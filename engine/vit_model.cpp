@@ -30,11 +30,13 @@ const float* data_or_null(const Floats& v) { return v.empty() ? nullptr : v.data
 PackedLinear pack_stacked(const MatmulRunner& mm, Precision precision, const std::vector<const Floats*>& weights,
                           const std::vector<const Floats*>& biases, int64_t inputs) {
   Floats stacked, bias;
-  for (const Floats* w : weights) stacked.insert(stacked.end(), w->begin(), w->end());
+  if (weights.size() > 1)
+    for (const Floats* w : weights) stacked.insert(stacked.end(), w->begin(), w->end());
+  const Floats& matrix = weights.size() > 1 ? stacked : *weights[0];
   for (const Floats* b : biases) bias.insert(bias.end(), b->begin(), b->end());
-  const int64_t outputs = static_cast<int64_t>(stacked.size()) / inputs;
+  const int64_t outputs = static_cast<int64_t>(matrix.size()) / inputs;
   if (bias.size() != static_cast<size_t>(outputs)) bias.clear();  // no biases (e.g. qkv_bias=False)
-  return PackedLinear{mm.pack(stacked.data(), inputs, outputs, precision), std::move(bias)};
+  return PackedLinear{mm.pack(matrix.data(), inputs, outputs, precision), std::move(bias)};
 }
 
 void run(const MatmulRunner& mm, int64_t rows, const float* x, const PackedLinear& l, float* y, Epilogue epilogue,

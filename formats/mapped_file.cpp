@@ -40,7 +40,9 @@ ByteView map_file(const std::string& path) {
   auto mapping = std::make_shared<Mapping>();
   mapping->length = static_cast<size_t>(st.st_size);
   if (mapping->length > 0) {
-    void* p = mmap(nullptr, mapping->length, PROT_READ, MAP_PRIVATE, fd, 0);
+    // MAP_POPULATE: one kernel call maps every page instead of one fault per 4 KiB page,
+    // which costs several times more on virtual machines.
+    void* p = mmap(nullptr, mapping->length, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
     if (p == MAP_FAILED) {
       int e = errno;
       ::close(fd);

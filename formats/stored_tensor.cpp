@@ -91,9 +91,13 @@ float element_as_float(DType dtype, const uint8_t* p) {
 
 std::vector<float> StoredTensor::to_float() const {
   const int64_t n = numel();
+  const size_t item = dtype_size(dtype);
+  if (dtype == DType::F32 && is_contiguous() && n > 0) {  // one pass, no zero-fill first
+    const float* first = reinterpret_cast<const float*>(storage.data + offset * item);
+    if (reinterpret_cast<uintptr_t>(first) % alignof(float) == 0) return std::vector<float>(first, first + n);
+  }
   std::vector<float> out(static_cast<size_t>(n));
   if (n == 0) return out;
-  const size_t item = dtype_size(dtype);
   if (dtype == DType::F32 && is_contiguous()) {
     std::memcpy(out.data(), storage.data + offset * item, n * item);
     return out;

@@ -47,7 +47,7 @@ exit codes: 0 ok, 1 verification failed (nothing written), 2 bad input
 }  // namespace
 
 int main(int argc, char** argv) {
-  vit::exec_with_passive_openmp(argv);
+  vit::exec_with_engine_environment(argv);
   try {
     vit::CommandLine cl(argc, argv,
                         {"--checkpoint", "--out", "--pytorch_dump_folder_path", "--vit_name", "--timm-config",

@@ -140,7 +140,7 @@ int run_images(const vitcpp::Model& model, const vit::CommandLine& cl) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  vit::exec_with_passive_openmp(argv);
+  vit::exec_with_engine_environment(argv);
   try {
     vit::CommandLine cl(argc, argv,
                         {"--model", "--input", "--output", "--output-kind", "--threads", "--topk", "--embed",
