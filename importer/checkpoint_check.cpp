@@ -127,7 +127,7 @@ class Findings {
   std::map<std::string, size_t> counts_;
 };
 
-// The checks on tensor data shared by every format.
+// The checks on tensor data shared by every format. Names are already printable.
 void check_tensors(const std::vector<Found>& tensors, CheckReport* report) {
   Findings findings(&report->suspicious);
   Findings notes(&report->structure);
@@ -146,7 +146,7 @@ void check_tensors(const std::vector<Found>& tensors, CheckReport* report) {
     report->tensor_bytes = add_saturating(report->tensor_bytes, tensor_bytes(t));
     auto [it, fresh] = views.emplace(ViewKey{t.storage.data, t.offset, t.shape, t.strides}, i);
     if (!fresh) {
-      report->structure.push_back(tensors[i].name + ": the same data as " + quoted_name(tensors[it->second].name));
+      notes.add("same", tensors[i].name + ": the same data as " + quoted_name(tensors[it->second].name));
       continue;
     }
     declared = add_saturating(declared, tensor_bytes(t));
@@ -167,6 +167,7 @@ void check_tensors(const std::vector<Found>& tensors, CheckReport* report) {
     if (const size_t bad = count_non_finite(t))
       findings.add("nonfinite", "tensor " + name + " has " + std::to_string(bad) + " NaN/Inf value" + (bad > 1 ? "s" : ""));
   }
+  notes.summarize("same", "tensors with the same data as another");
   notes.summarize("repeats", "repeating views");
   findings.summarize("nonfinite", "tensors with NaN/Inf values");
   if (exhausted) report->suspicious.push_back("tensor views overlap too much to scan every value for NaN/Inf");
@@ -329,7 +330,7 @@ void check_safetensors(const ByteView& bytes, const std::string& where, CheckRep
   std::vector<Found> tensors;
   for (const auto& [name, tensor] : file.tensors()) {
     report->top_level_keys.push_back(pickle_text::printable(name));
-    tensors.push_back({name, tensor});
+    tensors.push_back({pickle_text::printable(name), tensor});
   }
   for (const auto& [key, value] : file.metadata())
     report->structure.push_back("__metadata__." + pickle_text::printable(key) + ": str " +
