@@ -26,17 +26,24 @@ Epilogue activation_epilogue(Activation activation) {
 const float* data_or_null(const Floats& v) { return v.empty() ? nullptr : v.data(); }
 
 // Stacks the row blocks of several [outputs_each, inputs] matrices (and their biases) into one
-// linear layer, so q/k/v (or k/v) run as a single GEMM.
-PackedLinear pack_stacked(const MatmulRunner& mm, Precision precision, const std::vector<const Floats*>& weights,
+// linear layer, so q/k/v (or k/v) run as a single GEMM. The plain matrices are released as soon
+// as they are packed: the forward pass reads only the packed copy, and releasing them one by
+// one keeps the peak memory of loading near one copy of the weights.
+PackedLinear pack_stacked(const MatmulRunner& mm, Precision precision, const std::vector<Floats*>& weights,
                           const std::vector<const Floats*>& biases, int64_t inputs) {
   Floats stacked, bias;
   if (weights.size() > 1)
-    for (const Floats* w : weights) stacked.insert(stacked.end(), w->begin(), w->end());
-  const Floats& matrix = weights.size() > 1 ? stacked : *weights[0];
+    for (Floats* w : weights) {
+      stacked.insert(stacked.end(), w->begin(), w->end());
+      Floats().swap(*w);
+    }
+  Floats& matrix = weights.size() > 1 ? stacked : *weights[0];
   for (const Floats* b : biases) bias.insert(bias.end(), b->begin(), b->end());
   const int64_t outputs = static_cast<int64_t>(matrix.size()) / inputs;
   if (bias.size() != static_cast<size_t>(outputs)) bias.clear();  // no biases (e.g. qkv_bias=False)
-  return PackedLinear{mm.pack(matrix.data(), inputs, outputs, precision), std::move(bias)};
+  PackedLinear packed{mm.pack(matrix.data(), inputs, outputs, precision), std::move(bias)};
+  Floats().swap(matrix);
+  return packed;
 }
 
 void run(const MatmulRunner& mm, int64_t rows, const float* x, const PackedLinear& l, float* y, Epilogue epilogue,
@@ -81,18 +88,18 @@ VitModel::VitModel(VitConfig config, VitWeights weights, Precision precision)
   const VitConfig& c = config_;
   const MatmulRunner& mm = *matmul_;
   const int64_t D = c.hidden_size, I = c.intermediate_size;
-  auto pack = [&](const Floats& weight, const Floats& bias, int64_t inputs) {
+  auto pack = [&](Floats& weight, const Floats& bias, int64_t inputs) {
     return pack_stacked(mm, precision, {&weight}, {&bias}, inputs);
   };
   patch_ = pack(weights_.patch_weight, weights_.patch_bias, static_cast<int64_t>(c.num_channels) * c.patch_size * c.patch_size);
-  for (const LayerWeights& l : weights_.layers) {
+  for (LayerWeights& l : weights_.layers) {
     layers_.push_back({pack_stacked(mm, precision, {&l.query_weight, &l.key_weight, &l.value_weight},
                                     {&l.query_bias, &l.key_bias, &l.value_bias}, D),
                        pack(l.proj_weight, l.proj_bias, D), pack(l.fc1_weight, l.fc1_bias, D),
                        pack(l.fc2_weight, l.fc2_bias, I)});
   }
   if (c.pooling == Pooling::Map) {
-    const MapHeadWeights& m = weights_.map_head;
+    MapHeadWeights& m = weights_.map_head;
     map_query_ = pack(m.query_weight, m.query_bias, D);
     map_kv_ = pack_stacked(mm, precision, {&m.key_weight, &m.value_weight}, {&m.key_bias, &m.value_bias}, D);
     map_proj_ = pack(m.proj_weight, m.proj_bias, D);
@@ -103,22 +110,6 @@ VitModel::VitModel(VitConfig config, VitWeights weights, Precision precision)
     head_ = pack(weights_.head_weight, weights_.head_bias, D);
     if (c.distillation_token) dist_head_ = pack(weights_.dist_head_weight, weights_.dist_head_bias, D);
   }
-  release_packed_matrices();
-}
-
-// The packed copies are all the forward pass reads, so the plain matrices would only double
-// the memory a loaded model takes.
-void VitModel::release_packed_matrices() {
-  auto release = [](Floats& v) { Floats().swap(v); };
-  release(weights_.patch_weight);
-  for (LayerWeights& l : weights_.layers)
-    for (Floats* m : {&l.query_weight, &l.key_weight, &l.value_weight, &l.proj_weight, &l.fc1_weight, &l.fc2_weight})
-      release(*m);
-  MapHeadWeights& m = weights_.map_head;
-  for (Floats* v : {&m.query_weight, &m.key_weight, &m.value_weight, &m.proj_weight, &m.fc1_weight, &m.fc2_weight})
-    release(*v);
-  release(weights_.head_weight);
-  release(weights_.dist_head_weight);
 }
 
 VitModel::~VitModel() = default;

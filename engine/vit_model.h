@@ -53,8 +53,6 @@ class VitModel {
                         OpTimes* times = nullptr) const;
 
  private:
-  void release_packed_matrices();
-
   VitConfig config_;
   VitWeights weights_;  // the small tensors (norms, tokens, scales); matrices live packed
   Precision precision_;
