@@ -50,16 +50,23 @@ std::string descr_of(DType dtype, const std::string& where) {
   fail(where, std::string("dtype ") + dtype_name(dtype) + " has no .npy equivalent");
 }
 
-// product(shape) * itemsize, or fails when it overflows.
+// product(shape) * itemsize, or fails when it overflows. Like numpy, the non-zero dimensions
+// must multiply to a representable size even when a zero makes the array empty: the strides
+// are products of them.
 uint64_t byte_count(const std::vector<int64_t>& shape, size_t itemsize, const std::string& where) {
   uint64_t n = itemsize;
+  bool empty = false;
   for (int64_t d : shape) {
     if (d < 0) fail(where, "negative dimension");
-    if (d != 0 && n > std::numeric_limits<uint64_t>::max() / static_cast<uint64_t>(d))
+    if (d == 0) {
+      empty = true;
+      continue;
+    }
+    if (n > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) / static_cast<uint64_t>(d))
       fail(where, "shape is too large");
     n *= static_cast<uint64_t>(d);
   }
-  return n;
+  return empty ? 0 : n;
 }
 
 std::string shape_text(const std::vector<int64_t>& shape) {
