@@ -1,5 +1,8 @@
 #include "engine/vit_config.h"
 
+#include <climits>
+#include <type_traits>
+
 #include "engine/hf_compatibility.h"
 #include "formats/error.h"
 
@@ -34,10 +37,22 @@ const char* name_of(const Named<Enum> (&table)[N], Enum value) {
   return "?";
 }
 
+// nlohmann's get<int>() is a plain cast: undefined behaviour for a float out of int's range,
+// and 16.5 or 2^32 + 16 would silently become 16. Only integers that fit are taken.
+bool fits_int(const nlohmann::json& v) {
+  if (v.is_number_unsigned()) return v.get<uint64_t>() <= INT_MAX;
+  return v.is_number_integer() && v.get<int64_t>() >= INT_MIN && v.get<int64_t>() <= INT_MAX;
+}
+
 template <typename T>
 T required(const nlohmann::json& json, const char* key, const std::string& where) {
   auto it = json.find(key);
   if (it == json.end() || it->is_null()) fail(where, std::string("missing \"") + key + "\"");
+  if constexpr (std::is_same_v<T, int>) {
+    if (!fits_int(*it))
+      fail(where, std::string("\"") + key + "\" must be a 32-bit integer, got " +
+                      (it->is_number() ? it->dump() : std::string("a ") + it->type_name()));
+  }
   try {
     return it->get<T>();
   } catch (const nlohmann::json::exception&) {
@@ -55,10 +70,9 @@ T optional(const nlohmann::json& json, const char* key, T fallback, const std::s
 void read_image_size(const nlohmann::json& json, VitConfig* config, const std::string& where) {
   auto it = json.find("image_size");
   if (it == json.end()) fail(where, "missing \"image_size\"");
-  if (it->is_number_integer()) {
+  if (fits_int(*it)) {
     config->image_height = config->image_width = it->get<int>();
-  } else if (it->is_array() && it->size() == 2 && (*it)[0].is_number_integer() &&
-             (*it)[1].is_number_integer()) {
+  } else if (it->is_array() && it->size() == 2 && fits_int((*it)[0]) && fits_int((*it)[1])) {
     config->image_height = (*it)[0].get<int>();
     config->image_width = (*it)[1].get<int>();
   } else {
