@@ -125,7 +125,9 @@ bool jpeg_dimensions(const uint8_t* data, size_t size, uint64_t& w, uint64_t& h)
 // stb_image 2.27 (libstb-dev) builds a Huffman table from a DHT segment's 16 code-length counts
 // without checking that they total at most 256; more writes past the table inside stb's decoder
 // state. Walks every marker segment (entropy-coded data byte by byte, as stb finds markers) and
-// refuses such a table before stb sees it.
+// refuses such a table before stb sees it. Tables are read as stb reads them: one after another
+// while the segment's length is not used up, even past the segment's end, with zeros past the
+// end of the file.
 void check_jpeg_huffman_tables(const uint8_t* data, size_t size, const std::string& where) {
   size_t pos = 2;
   while (pos + 4 <= size) {
@@ -141,12 +143,13 @@ void check_jpeg_huffman_tables(const uint8_t* data, size_t size, const std::stri
     if (marker == 0xD9) return;
     const size_t length = be(data + pos + 2, 2);
     if (marker == 0xC4) {
-      const size_t end = std::min(size, pos + 2 + length);
-      for (size_t t = pos + 4; t + 17 <= end;) {
+      int64_t left = static_cast<int64_t>(length) - 2;
+      for (size_t t = pos + 4; left > 0 && t < size;) {
         size_t codes = 0;
-        for (size_t i = 1; i <= 16; ++i) codes += data[t + i];
+        for (size_t i = 1; i <= 16 && t + i < size; ++i) codes += data[t + i];
         if (codes > 256)
           fail(where, "corrupt JPEG: a Huffman table declares " + std::to_string(codes) + " codes (at most 256)");
+        left -= static_cast<int64_t>(17 + codes);
         t += 17 + codes;
       }
     }
