@@ -127,9 +127,13 @@ bool jpeg_dimensions(const uint8_t* data, size_t size, uint64_t& w, uint64_t& h)
 // state. Walks every marker segment (entropy-coded data byte by byte, as stb finds markers) and
 // refuses such a table before stb sees it. Tables are read as stb reads them: one after another
 // while the segment's length is not used up, even past the segment's end, with zeros past the
-// end of the file.
+// end of the file. stb takes any run of 0xFF bytes and then 0xD8 as the start of a JPEG (not
+// only the FF D8 that sniff_format names), so every such file is walked.
 void check_jpeg_huffman_tables(const uint8_t* data, size_t size, const std::string& where) {
-  size_t pos = 2;
+  size_t pos = 0;
+  while (pos < size && data[pos] == 0xFF) ++pos;
+  if (pos == 0 || pos >= size || data[pos] != 0xD8) return;
+  ++pos;
   while (pos + 4 <= size) {
     const uint8_t marker = data[pos + 1];
     if (data[pos] != 0xFF || marker == 0xFF) {  // scan data, or a fill byte
@@ -204,7 +208,7 @@ ImageInfo probe(const uint8_t* data, size_t size, const std::string& where, uint
   if (size > static_cast<size_t>(INT32_MAX)) fail(where, "is over 2 GiB, too large to decode");
   ImageInfo info;
   info.format = sniff_format(data, size);
-  if (info.format == "JPEG") check_jpeg_huffman_tables(data, size, where);
+  check_jpeg_huffman_tables(data, size, where);
   uint64_t claimed_w = 0, claimed_h = 0;
   if (claimed_dimensions(info.format, data, size, claimed_w, claimed_h))
     check_pixel_limit(where, info.format, claimed_w, claimed_h, max_pixels);
