@@ -85,7 +85,7 @@ for t in "$@"; do
     mkdir -p "$build/crashes/$t"
     cp "$runs/$t"/artifacts/* "$build/crashes/$t/" 2>/dev/null || true
     echo "---- $t crashed; the report from its log ($runs/$t/log):"
-    grep -v -E '^#[0-9]+' "$runs/$t/log" | grep -m1 -A16 -E 'ERROR|runtime error|ALARM' || tail -20 "$runs/$t/log"
+    awk '/ERROR|runtime error|ALARM/ && !n {n = 1} n && n++ <= 16' "$runs/$t/log"
     for f in "$runs/$t"/artifacts/*; do
       [ -e "$f" ] && echo "saved: $build/crashes/$t/$(basename "$f")  reproduce: $build/fuzz_$t $build/crashes/$t/$(basename "$f")"
     done

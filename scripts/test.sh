@@ -20,3 +20,6 @@ cmake -S . -B build-sanitize -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVITCPP
 cmake --build build-sanitize -j"$(nproc)"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-sanitize --output-on-failure -j"$(nproc)"
+
+echo "== fuzz targets, 15 s each (libFuzzer, ASan + UBSan; scripts/fuzz.sh, tests/fuzz/README.md)"
+FUZZ_JOBS="$(nproc)" scripts/fuzz.sh 15

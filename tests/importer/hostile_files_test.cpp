@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -167,6 +169,83 @@ TEST_F(HostileFiles, FuzzRegressionInputsNeverCrashTheTool) {
     std::string out;
     const int check_rc = test::run_command(test::tool_path("vitimport") + " --check " + quoted(entry.path().string()), &out);
     EXPECT_TRUE(check_rc == 0 || check_rc == 2 || check_rc == 4) << check_rc << " " << out;
+  }
+}
+
+// A tiny model folder for replaying inputs through vitrun.
+std::string tiny_model(const std::string& dir) {
+  const std::string model = dir + "/tiny";
+  std::string err;
+  EXPECT_EQ(vitimport("--checkpoint " + quoted(data_dir("data/hostile/st_tiny_vit_clean.safetensors")) +
+                          " --num-heads 2 --out " + quoted(model),
+                      &err),
+            0)
+      << err;
+  return model;
+}
+
+std::vector<fs::path> regressions(const std::string& target) {
+  std::vector<fs::path> files;
+  const std::string dir = data_dir("../fuzz/regressions/" + target);
+  if (fs::exists(dir))
+    for (const auto& entry : fs::directory_iterator(dir)) files.push_back(entry.path());
+  return files;
+}
+
+// vitrun on `image` (and a good image after it) with the model in `model`: exit `expected`,
+// and its error output is exactly one line naming `named`.
+void expect_vitrun_one_line(const std::string& model, const std::string& image, int expected, const std::string& named) {
+  const std::string good = data_dir("../fuzz/corpus/image/gray8.jpg");
+  std::string out;
+  EXPECT_EQ(test::run_command("{ ulimit -v " + std::to_string(kAddressSpaceKb) + "; " + test::tool_path("vitrun") +
+                                  " --model " + quoted(model) + " " + quoted(image) + " " + quoted(good) +
+                                  " 2>&1 >/dev/null; }",
+                              &out),
+            expected)
+      << out;
+  EXPECT_EQ(out.rfind("vitrun: " + named, 0), 0u) << out;
+  EXPECT_EQ(out.find('\n'), out.size() - 1) << out;
+}
+
+TEST_F(HostileFiles, FuzzRegressionImagesAreRefusedOneLineEach) {
+  // Images that once crashed fuzz_image: each is reported on one line (exit 3: some images
+  // were unreadable) and the good image after it still runs.
+  const std::string model = tiny_model(out_parent_);
+  for (const fs::path& image : regressions("image")) {
+    SCOPED_TRACE(image.string());
+    expect_vitrun_one_line(model, image.string(), 3, image.string() + ": ");
+  }
+}
+
+TEST_F(HostileFiles, FuzzRegressionConfigsAreRefusedOneLineEach) {
+  // config.json / preprocessor_config.json inputs that once crashed their targets, placed in a
+  // copy of a model folder: vitrun refuses the folder (exit 2) with one line.
+  const std::string model = tiny_model(out_parent_);
+  for (const auto& [target, file] : {std::pair<std::string, std::string>{"vit_config", kConfigFile},
+                                     {"preprocessor_config", kPreprocessorFile}}) {
+    for (const fs::path& json : regressions(target)) {
+      SCOPED_TRACE(json.string());
+      const std::string copy = out_parent_ + "/copy";
+      fs::remove_all(copy);
+      fs::copy(model, copy, fs::copy_options::recursive);
+      fs::copy_file(json, copy + "/" + file, fs::copy_options::overwrite_existing);
+      expect_vitrun_one_line(copy, data_dir("../fuzz/corpus/image/gray8.jpg"), 2, copy + "/" + file + ": ");
+    }
+  }
+}
+
+TEST_F(HostileFiles, FuzzRegressionArraysAreRefusedOneLineEach) {
+  // .npy inputs that once crashed fuzz_npy, given to vitimport as reference pixels.
+  for (const fs::path& npy : regressions("npy")) {
+    SCOPED_TRACE(npy.string());
+    std::string err;
+    EXPECT_EQ(vitimport("--checkpoint " + quoted(data_dir("data/hostile/st_tiny_vit_clean.safetensors")) +
+                            " --num-heads 2 --reference-input " + quoted(npy.string()) + " --reference-output " +
+                            quoted(data_dir("data/hostile/logits_tiny_vit.npy")),
+                        &err),
+              2)
+        << err;
+    expect_one_line_naming(err, npy.string());
   }
 }
 
