@@ -161,6 +161,27 @@ void check_jpeg_huffman_tables(const uint8_t* data, size_t size, const std::stri
   }
 }
 
+// stb_image 2.27 reads the numbers of a binary PNM header into an int without an overflow check
+// (signed overflow, then a garbage size). Reads width, height and maxval as stb does (whitespace
+// and '#' comments between them) and refuses a number that does not fit.
+void check_pnm_header(const uint8_t* data, size_t size, const std::string& where) {
+  if (size < 2 || data[0] != 'P' || (data[1] != '5' && data[1] != '6')) return;
+  auto space = [](uint8_t c) { return c == ' ' || (c >= '\t' && c <= '\r'); };
+  size_t pos = 2;
+  for (int number = 0; number < 3; ++number) {
+    for (;;) {
+      while (pos < size && space(data[pos])) ++pos;
+      if (pos >= size || data[pos] != '#') break;
+      while (pos < size && data[pos] != '\n' && data[pos] != '\r') ++pos;
+    }
+    int64_t value = 0;
+    for (; pos < size && data[pos] >= '0' && data[pos] <= '9'; ++pos) {
+      value = value * 10 + (data[pos] - '0');
+      if (value > INT32_MAX) fail(where, "corrupt PNM header: a number does not fit in 32 bits");
+    }
+  }
+}
+
 // The size a header claims, read here so that the limit is enforced before stb allocates (and
 // before its own, less clear, sanity limits answer). False when the format is not one of these.
 bool claimed_dimensions(const std::string& format, const uint8_t* d, size_t size, uint64_t& w, uint64_t& h) {
@@ -209,6 +230,7 @@ ImageInfo probe(const uint8_t* data, size_t size, const std::string& where, uint
   ImageInfo info;
   info.format = sniff_format(data, size);
   check_jpeg_huffman_tables(data, size, where);
+  check_pnm_header(data, size, where);
   uint64_t claimed_w = 0, claimed_h = 0;
   if (claimed_dimensions(info.format, data, size, claimed_w, claimed_h))
     check_pixel_limit(where, info.format, claimed_w, claimed_h, max_pixels);
