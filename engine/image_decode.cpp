@@ -122,18 +122,24 @@ bool jpeg_dimensions(const uint8_t* data, size_t size, uint64_t& w, uint64_t& h)
   return false;
 }
 
-// stb_image 2.27 (libstb-dev) builds a Huffman table from a DHT segment's 16 code-length counts
-// without checking that they total at most 256; more writes past the table inside stb's decoder
-// state. Walks every marker segment (entropy-coded data byte by byte, as stb finds markers) and
-// refuses such a table before stb sees it. Tables are read as stb reads them: one after another
-// while the segment's length is not used up, even past the segment's end, with zeros past the
-// end of the file. stb takes any run of 0xFF bytes and then 0xD8 as the start of a JPEG (not
-// only the FF D8 that sniff_format names), so every such file is walked.
-void check_jpeg_huffman_tables(const uint8_t* data, size_t size, const std::string& where) {
+// Two holes in stb_image 2.27 (libstb-dev) that a JPEG's marker segments can reach, closed here
+// before stb sees the file:
+// - a DHT table whose 16 code-length counts total more than 256 makes stbi__build_huffman write
+//   past its arrays inside stb's decoder state;
+// - a scan may select a Huffman table the file never defined, and stb then decodes with that
+//   table's uninitialised memory (stbi__jpeg is malloc'ed), indexing far outside it.
+// The walk follows stb: segments by their lengths, entropy-coded data byte by byte; DHT tables
+// one after another while the segment's length is not used up, even past its end; zeros past
+// the end of the file. stb takes any run of 0xFF bytes and then 0xD8 as the start of a JPEG
+// (not only the FF D8 that sniff_format names), so every such file is walked.
+void check_jpeg_tables(const uint8_t* data, size_t size, const std::string& where) {
   size_t pos = 0;
   while (pos < size && data[pos] == 0xFF) ++pos;
   if (pos == 0 || pos >= size || data[pos] != 0xD8) return;
   ++pos;
+  auto at = [&](size_t i) -> uint8_t { return i < size ? data[i] : 0; };
+  bool defined[2][4] = {};  // [DC, AC][table id]
+  bool progressive = false;
   while (pos + 4 <= size) {
     const uint8_t marker = data[pos + 1];
     if (data[pos] != 0xFF || marker == 0xFF) {  // scan data, or a fill byte
@@ -146,15 +152,29 @@ void check_jpeg_huffman_tables(const uint8_t* data, size_t size, const std::stri
     }
     if (marker == 0xD9) return;
     const size_t length = be(data + pos + 2, 2);
+    if (marker >= 0xC0 && marker <= 0xC2) progressive = marker == 0xC2;
     if (marker == 0xC4) {
       int64_t left = static_cast<int64_t>(length) - 2;
       for (size_t t = pos + 4; left > 0 && t < size;) {
         size_t codes = 0;
-        for (size_t i = 1; i <= 16 && t + i < size; ++i) codes += data[t + i];
+        for (size_t i = 1; i <= 16; ++i) codes += at(t + i);
         if (codes > 256)
           fail(where, "corrupt JPEG: a Huffman table declares " + std::to_string(codes) + " codes (at most 256)");
+        if ((at(t) >> 4) <= 1 && (at(t) & 15) <= 3) defined[at(t) >> 4][at(t) & 15] = true;
         left -= static_cast<int64_t>(17 + codes);
         t += 17 + codes;
+      }
+    }
+    if (marker == 0xDA) {
+      // Which tables this scan decodes with: baseline, both; progressive, the DC table in a
+      // first DC scan (Ss = 0, Ah = 0) and the AC table in an AC scan (Ss > 0).
+      const size_t n = at(pos + 4), after = pos + 5 + 2 * n;
+      const bool dc = !progressive || (at(after) == 0 && (at(after + 2) >> 4) == 0);
+      const bool ac = !progressive || at(after) > 0;
+      for (size_t c = 0; c < n && c < 4; ++c) {
+        const uint8_t q = at(pos + 6 + 2 * c);
+        if ((dc && (q >> 4) <= 3 && !defined[0][q >> 4]) || (ac && (q & 15) <= 3 && !defined[1][q & 15]))
+          fail(where, "corrupt JPEG: a scan uses a Huffman table that the file does not define");
       }
     }
     pos += 2 + length;
@@ -229,7 +249,7 @@ ImageInfo probe(const uint8_t* data, size_t size, const std::string& where, uint
   if (size > static_cast<size_t>(INT32_MAX)) fail(where, "is over 2 GiB, too large to decode");
   ImageInfo info;
   info.format = sniff_format(data, size);
-  check_jpeg_huffman_tables(data, size, where);
+  check_jpeg_tables(data, size, where);
   check_pnm_header(data, size, where);
   uint64_t claimed_w = 0, claimed_h = 0;
   if (claimed_dimensions(info.format, data, size, claimed_w, claimed_h))
