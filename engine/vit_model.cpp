@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <map>
 #include <mutex>
 
 #include "engine/attention.h"
@@ -25,26 +26,51 @@ Epilogue activation_epilogue(Activation activation) {
 
 const float* data_or_null(const Floats& v) { return v.empty() ? nullptr : v.data(); }
 
-// Stacks the row blocks of several [outputs_each, inputs] matrices (and their biases) into one
-// linear layer, so q/k/v (or k/v) run as a single GEMM. The plain matrices are released as soon
-// as they are packed: the forward pass reads only the packed copy, and releasing them one by
-// one keeps the peak memory of loading near one copy of the weights.
-PackedLinear pack_stacked(const MatmulRunner& mm, Precision precision, const std::vector<Floats*>& weights,
-                          const std::vector<const Floats*>& biases, int64_t inputs) {
-  Floats stacked, bias;
-  if (weights.size() > 1)
-    for (Floats* w : weights) {
-      stacked.insert(stacked.end(), w->begin(), w->end());
-      Floats().swap(*w);
+// Packs linear layers, stacking the row blocks of several [outputs_each, inputs] matrices (and
+// their biases) so q/k/v (or k/v) run as a single GEMM. Matrices the weights left empty come
+// from a MatrixSource. Plain matrices are released as soon as they are packed: the forward
+// pass reads only the packed copy, and releasing them one by one keeps the peak memory of
+// loading near one copy of the weights.
+class LinearPacker {
+ public:
+  LinearPacker(const MatmulRunner& mm, Precision precision, const MatrixSource& source,
+               std::map<const Floats*, std::string> names)
+      : mm_(mm), precision_(precision), source_(source), names_(std::move(names)) {}
+
+  PackedLinear operator()(const std::vector<Floats*>& weights, const std::vector<const Floats*>& biases,
+                          int64_t inputs, int64_t outputs_each) {
+    const int64_t outputs = outputs_each * static_cast<int64_t>(weights.size());
+    const float* matrix = nullptr;
+    if (weights.size() == 1) {
+      matrix = read(weights[0]);
+    } else {
+      const size_t part = static_cast<size_t>(outputs_each * inputs);
+      stacked_.resize(part * weights.size());
+      for (size_t i = 0; i < weights.size(); ++i) std::copy_n(read(weights[i]), part, &stacked_[i * part]);
+      matrix = stacked_.data();
     }
-  Floats& matrix = weights.size() > 1 ? stacked : *weights[0];
-  for (const Floats* b : biases) bias.insert(bias.end(), b->begin(), b->end());
-  const int64_t outputs = static_cast<int64_t>(matrix.size()) / inputs;
-  if (bias.size() != static_cast<size_t>(outputs)) bias.clear();  // no biases (e.g. qkv_bias=False)
-  PackedLinear packed{mm.pack(matrix.data(), inputs, outputs, precision), std::move(bias)};
-  Floats().swap(matrix);
-  return packed;
-}
+    Floats bias;
+    for (const Floats* b : biases) bias.insert(bias.end(), b->begin(), b->end());
+    if (bias.size() != static_cast<size_t>(outputs)) bias.clear();  // no biases (e.g. qkv_bias=False)
+    PackedLinear packed{mm_.pack(matrix, inputs, outputs, precision_), std::move(bias)};
+    for (Floats* w : weights) Floats().swap(*w);
+    return packed;
+  }
+
+ private:
+  const float* read(Floats* weight) {
+    if (!weight->empty()) return weight->data();
+    const std::string& name = names_.at(weight);
+    if (!source_) fail("VitModel", "no values for matrix \"" + name + "\"");
+    return source_(name, &converted_);
+  }
+
+  const MatmulRunner& mm_;
+  Precision precision_;
+  const MatrixSource& source_;
+  std::map<const Floats*, std::string> names_;
+  Floats converted_, stacked_;  // reused across matrices: fewer page faults while loading
+};
 
 void run(const MatmulRunner& mm, int64_t rows, const float* x, const PackedLinear& l, float* y, Epilogue epilogue,
          const float* gamma = nullptr) {
@@ -79,36 +105,39 @@ struct ScratchPool {
   }
 };
 
-VitModel::VitModel(VitConfig config, VitWeights weights, Precision precision)
+VitModel::VitModel(VitConfig config, VitWeights weights, Precision precision, const MatrixSource& matrices)
     : config_(std::move(config)),
       weights_(std::move(weights)),
       precision_(precision),
       matmul_(std::make_unique<MatmulRunner>()),
       scratch_(std::make_unique<ScratchPool>()) {
   const VitConfig& c = config_;
-  const MatmulRunner& mm = *matmul_;
   const int64_t D = c.hidden_size, I = c.intermediate_size;
-  auto pack = [&](Floats& weight, const Floats& bias, int64_t inputs) {
-    return pack_stacked(mm, precision, {&weight}, {&bias}, inputs);
+  std::map<const Floats*, std::string> names;
+  for (const WeightSlot& slot : weight_slots(c, &weights_)) names[slot.values] = slot.name;
+  LinearPacker pack_stacked(*matmul_, precision, matrices, std::move(names));
+  auto pack = [&](Floats& weight, const Floats& bias, int64_t inputs, int64_t outputs) {
+    return pack_stacked({&weight}, {&bias}, inputs, outputs);
   };
-  patch_ = pack(weights_.patch_weight, weights_.patch_bias, static_cast<int64_t>(c.num_channels) * c.patch_size * c.patch_size);
+  const int64_t patch_len = static_cast<int64_t>(c.num_channels) * c.patch_size * c.patch_size;
+  patch_ = pack(weights_.patch_weight, weights_.patch_bias, patch_len, D);
   for (LayerWeights& l : weights_.layers) {
-    layers_.push_back({pack_stacked(mm, precision, {&l.query_weight, &l.key_weight, &l.value_weight},
-                                    {&l.query_bias, &l.key_bias, &l.value_bias}, D),
-                       pack(l.proj_weight, l.proj_bias, D), pack(l.fc1_weight, l.fc1_bias, D),
-                       pack(l.fc2_weight, l.fc2_bias, I)});
+    layers_.push_back({pack_stacked({&l.query_weight, &l.key_weight, &l.value_weight},
+                                    {&l.query_bias, &l.key_bias, &l.value_bias}, D, D),
+                       pack(l.proj_weight, l.proj_bias, D, D), pack(l.fc1_weight, l.fc1_bias, D, I),
+                       pack(l.fc2_weight, l.fc2_bias, I, D)});
   }
   if (c.pooling == Pooling::Map) {
     MapHeadWeights& m = weights_.map_head;
-    map_query_ = pack(m.query_weight, m.query_bias, D);
-    map_kv_ = pack_stacked(mm, precision, {&m.key_weight, &m.value_weight}, {&m.key_bias, &m.value_bias}, D);
-    map_proj_ = pack(m.proj_weight, m.proj_bias, D);
-    map_fc1_ = pack(m.fc1_weight, m.fc1_bias, D);
-    map_fc2_ = pack(m.fc2_weight, m.fc2_bias, I);
+    map_query_ = pack(m.query_weight, m.query_bias, D, D);
+    map_kv_ = pack_stacked({&m.key_weight, &m.value_weight}, {&m.key_bias, &m.value_bias}, D, D);
+    map_proj_ = pack(m.proj_weight, m.proj_bias, D, D);
+    map_fc1_ = pack(m.fc1_weight, m.fc1_bias, D, I);
+    map_fc2_ = pack(m.fc2_weight, m.fc2_bias, I, D);
   }
   if (c.num_classes > 0) {
-    head_ = pack(weights_.head_weight, weights_.head_bias, D);
-    if (c.distillation_token) dist_head_ = pack(weights_.dist_head_weight, weights_.dist_head_bias, D);
+    head_ = pack(weights_.head_weight, weights_.head_bias, D, c.num_classes);
+    if (c.distillation_token) dist_head_ = pack(weights_.dist_head_weight, weights_.dist_head_bias, D, c.num_classes);
   }
 }
 

@@ -37,7 +37,9 @@ struct ScratchPool;
 
 class VitModel {
  public:
-  VitModel(VitConfig config, VitWeights weights, Precision precision = Precision::F32);
+  // Packs the matrices of `weights`; those it left empty are read through `matrices`.
+  VitModel(VitConfig config, VitWeights weights, Precision precision = Precision::F32,
+           const MatrixSource& matrices = {});
   ~VitModel();
   VitModel(VitModel&&) noexcept;
   VitModel& operator=(VitModel&&) noexcept;

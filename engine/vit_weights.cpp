@@ -109,9 +109,15 @@ std::vector<WeightSlot> weight_slots(const VitConfig& c, VitWeights* w) {
   return slots;
 }
 
+bool is_packed_matrix(const WeightSlot& slot) {
+  const std::string suffix = ".weight";
+  return slot.shape.size() >= 2 && slot.name.size() > suffix.size() &&
+         slot.name.compare(slot.name.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
 VitWeights load_weights(const VitConfig& config,
                         const std::function<const StoredTensor*(const std::string&)>& find,
-                        const std::vector<std::string>& all_names, const std::string& where) {
+                        const std::vector<std::string>& all_names, const std::string& where, bool defer_matrices) {
   VitWeights weights;
   std::set<std::string> expected;
   for (const WeightSlot& slot : weight_slots(config, &weights)) {
@@ -125,7 +131,7 @@ VitWeights load_weights(const VitConfig& config,
                       want.shape_string());
     }
     if (!is_floating(t->dtype)) fail(where, "tensor \"" + slot.name + "\" is not floating point");
-    *slot.values = t->to_float();
+    if (!(defer_matrices && is_packed_matrix(slot))) *slot.values = t->to_float();
   }
   for (const std::string& name : all_names)
     if (!expected.count(name)) fail(where, "unexpected tensor \"" + name + "\" for this config");

@@ -50,14 +50,26 @@ struct WeightSlot {
   Floats* values;              // where the loaded floats go
 };
 
+// True for the matrices VitModel packs for GEMMs (every rank >= 2 ".weight"); the rest
+// (norms, biases, tokens, positions) stay plain floats in the model.
+bool is_packed_matrix(const WeightSlot& slot);
+
+// Gives the floats of a packed matrix that the weights left empty (see load_weights'
+// defer_matrices): a pointer into a mapping, or into `scratch` after a conversion. The
+// pointer needs to stay valid only until the next call.
+using MatrixSource = std::function<const float*(const std::string& name, Floats* scratch)>;
+
 // Every tensor a model with this config has, in a fixed order, bound to `weights` (which is
 // resized to the config's layer count). The single source of tensor names and shapes.
 std::vector<WeightSlot> weight_slots(const VitConfig& config, VitWeights* weights);
 
 // Fills weights from named tensors; the name set must equal the slots' exactly and every
-// shape must match. Errors name `where` and the offending tensor.
+// shape must match. Errors name `where` and the offending tensor. With defer_matrices the
+// packed matrices are checked but left empty, for VitModel to read one at a time through a
+// MatrixSource (so loading never holds every weight twice).
 VitWeights load_weights(const VitConfig& config,
                         const std::function<const StoredTensor*(const std::string&)>& find,
-                        const std::vector<std::string>& all_names, const std::string& where);
+                        const std::vector<std::string>& all_names, const std::string& where,
+                        bool defer_matrices = false);
 
 }  // namespace vit

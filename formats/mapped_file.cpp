@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 
 #include "error.h"
@@ -53,6 +54,14 @@ ByteView map_file(const std::string& path) {
   }
   ::close(fd);
   return ByteView{static_cast<const uint8_t*>(mapping->address), mapping->length, mapping};
+}
+
+void release_mapped_pages(const void* data, size_t bytes) {
+  if (!data || bytes == 0) return;
+  const uintptr_t page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
+  const uintptr_t begin = reinterpret_cast<uintptr_t>(data) / page * page;
+  const uintptr_t end = reinterpret_cast<uintptr_t>(data) + bytes;
+  ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);  // advice only: errors change nothing
 }
 
 }  // namespace vit

@@ -1,5 +1,6 @@
 // A read-only memory-mapped file; the returned view keeps the mapping alive.
 #pragma once
+#include <cstddef>
 #include <string>
 
 #include "byte_view.h"
@@ -9,5 +10,10 @@ namespace vit {
 // Maps `path` read-only. Throws Error("<path>: ...") when it cannot be opened or is not a
 // regular file. An empty file gives an empty view.
 ByteView map_file(const std::string& path);
+
+// Drops the pages of a mapped range from this process's memory (the range stays readable: the
+// kernel reads the pages back from the file if touched again). Lets a reader that consumes a
+// large file piece by piece keep only the piece at hand resident.
+void release_mapped_pages(const void* data, size_t bytes);
 
 }  // namespace vit

@@ -104,6 +104,17 @@ TEST(Safetensors, TensorsAreZeroCopyViewsOfTheMapping) {
   EXPECT_EQ(vit::test::read_text(path).find("__metadata__"), std::string::npos);
 }
 
+TEST(Safetensors, ReleasedPagesOfTheMappingReadBackFromTheFile) {
+  const std::string path = vit::test::scratch_dir("st") + "/released.safetensors";
+  std::vector<float> values(1 << 16);
+  for (size_t i = 0; i < values.size(); ++i) values[i] = static_cast<float>(i);
+  vit::write_safetensors(path, {{"w", vit::DType::F32, {256, 256}, values.data(), values.size() * sizeof(float)}});
+  const vit::SafetensorsFile file = vit::SafetensorsFile::open(path);
+  const vit::StoredTensor& w = *file.find("w");
+  vit::release_mapped_pages(w.storage.data, w.storage.size);
+  EXPECT_EQ(w.to_float(), values);
+}
+
 TEST(Safetensors, WriterRefusesBadEntries) {
   const std::string path = vit::test::scratch_dir("st") + "/bad.safetensors";
   const float v[3] = {1, 2, 3};
