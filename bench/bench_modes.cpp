@@ -27,7 +27,7 @@ json common_fields(const std::string& mode, const BenchOptions& o) {
   if (!o.model_dir.empty()) j["model"] = o.model_dir;
   if (!o.arch.empty()) j["arch"] = o.arch;
   j["threads"] = thread_count();
-  j["dtype"] = o.precision == Precision::BF16 ? "bf16" : "f32";
+  j["dtype"] = precision_name(o.precision);
   return j;
 }
 

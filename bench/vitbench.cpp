@@ -10,7 +10,7 @@
 
 namespace {
 
-constexpr const char* kUsage = R"(usage: vitbench (--model DIR | --arch NAME) [--batch N] [--threads T] [--dtype f32|bf16]
+constexpr const char* kUsage = R"(usage: vitbench (--model DIR | --arch NAME) [--batch N] [--threads T] [--dtype f32|bf16|int8]
                 [--warmup W] [--iters I] [--seed S] [--no-peak] [--input PIXELS.npy [--logits OUT.npy]]
                 [--profile | --cold [--cold-runs R]] [--json]
        vitbench --peak [--threads T] [--shape MxKxN]... [--seconds S] [--json]
@@ -24,7 +24,9 @@ fraction of the best GEMM rate measured right after on 2048^3 and the model's fc
   --arch NAME     vit_{tiny,small,base,large}_patch16_224 with seeded random weights
   --input FILE    time on these float32 [N, C, H, W] pixels (N replaces --batch)
   --logits FILE   write the last run's logits [N, classes] as .npy (checks against peers)
-  --dtype         f32 or bf16 (bfloat16 GEMM inputs, float32 accumulation; int8 is not implemented)
+  --dtype         f32, bf16 (bfloat16 GEMM inputs, float32 accumulation) or int8 (int8 weights per
+                  output channel and activations per call, int32 accumulation; patch embedding
+                  and classifier stay float32)
   --peak          fp32 GEMM rates through the engine's MatmulRunner (oneDNN); default shapes
                   2048^3 and ViT-B/16's GEMMs; each shape runs for --seconds (default 0.3)
   --profile       time split by op kind, measured inside the engine's forward pass
@@ -51,10 +53,7 @@ vit::BenchOptions read_options(const vit::CommandLine& cl) {
   for (const std::string& s : cl.all("--shape")) o.shapes.push_back(vit::parse_shape(s));
   if (o.batch <= 0 || o.threads < 0 || o.warmup < 0 || o.iters <= 0 || o.cold_runs <= 0 || o.peak_seconds < 0)
     vit::fail("", "--batch, --iters and --cold-runs must be positive; --threads, --warmup, --seconds not negative");
-  const std::string dtype = cl.get("--dtype", "f32");
-  if (dtype == "int8") vit::fail("--dtype", "int8 is not implemented (f32 and bf16 are)");
-  if (dtype != "f32" && dtype != "bf16") vit::fail("--dtype", "unknown dtype \"" + dtype + "\" (f32 or bf16)");
-  o.precision = dtype == "bf16" ? vit::Precision::BF16 : vit::Precision::F32;
+  o.precision = vit::precision_from_name(cl.get("--dtype", "f32"), "--dtype");
   const int modes = cl.has("--peak") + cl.has("--profile") + cl.has("--cold");
   if (modes > 1) vit::fail("", "--peak, --profile and --cold are separate runs; pick one");
   if (!cl.has("--peak") && o.model_dir.empty() == o.arch.empty())

@@ -11,6 +11,7 @@
 
 #include <oneapi/dnnl/dnnl.hpp>
 
+#include "engine/quantize.h"
 #include "formats/error.h"
 
 namespace vit {
@@ -21,8 +22,25 @@ using dt = dnnl::memory::data_type;
 using tag = dnnl::memory::format_tag;
 using Key = std::tuple<int64_t, int64_t, int64_t, bool, int, bool, bool, int>;
 
-dnnl::primitive_attr make_attr(Epilogue epilogue, bool has_gamma, int64_t outputs) {
+// Where the post-op arguments sit in a chain (-1: absent).
+struct PostOpLayout {
+  int column_scales = -1, bias = -1, gamma = -1;
+};
+
+// The chain [column scales] [bias] epilogue; column scales and bias are [1, outputs] operands.
+dnnl::primitive_attr make_attr(bool column_scales, bool bias, Epilogue epilogue, bool has_gamma, int64_t outputs,
+                               PostOpLayout* layout) {
   dnnl::post_ops ops;
+  const dnnl::memory::desc row({1, outputs}, dt::f32, tag::ab);
+  int next = 0;
+  if (column_scales) {
+    ops.append_binary(dnnl::algorithm::binary_mul, row);
+    layout->column_scales = next++;
+  }
+  if (bias) {
+    ops.append_binary(dnnl::algorithm::binary_add, row);
+    layout->bias = next++;
+  }
   switch (epilogue) {
     case Epilogue::None:
       break;
@@ -36,7 +54,10 @@ dnnl::primitive_attr make_attr(Epilogue epilogue, bool has_gamma, int64_t output
       ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_swish, 1.702f, 0.0f);
       break;
     case Epilogue::AddToOutput:
-      if (has_gamma) ops.append_binary(dnnl::algorithm::binary_mul, dnnl::memory::desc({1, outputs}, dt::f32, tag::ab));
+      if (has_gamma) {
+        ops.append_binary(dnnl::algorithm::binary_mul, row);
+        layout->gamma = next++;
+      }
       ops.append_sum(1.0f);
       break;
   }
@@ -54,7 +75,14 @@ dnnl::memory::desc plain_weights(int64_t inputs, int64_t outputs) {
 struct MatmulRunner::State {
   dnnl::engine engine{dnnl::engine::kind::cpu, 0};
   std::mutex mutex;
-  std::map<Key, dnnl::matmul> cache;
+  struct Linear {
+    dnnl::matmul primitive;
+    PostOpLayout layout;
+    dnnl::binary rescale;  // Int8 only
+    PostOpLayout rescale_layout;
+    bool accumulates = false;  // AddToOutput
+  };
+  std::map<Key, Linear> cache;
   std::map<std::vector<int64_t>, dnnl::primitive> strided_cache;
 
   // Primitives for the attention core, keyed by every number that shapes them.
@@ -73,51 +101,90 @@ struct MatmulRunner::State {
     return p;
   }
 
+  // Int8 runs in two steps, because oneDNN 2.6's VNNI kernels take no per-row scales: the
+  // GEMM gives int32 sums times the weights' column scales; then a binary primitive multiplies
+  // by the activations' row scales and applies bias and epilogue.
   dnnl::matmul::primitive_desc describe(const LinearShape& s, const dnnl::memory::desc& weights, bool has_bias,
-                                        Epilogue epilogue, bool has_gamma) {
+                                        Epilogue epilogue, bool has_gamma, PostOpLayout* layout) {
+    const bool int8 = weights.data_type() == dt::s8;
     dnnl::memory::desc src({s.rows, s.inputs}, weights.data_type(), tag::ab);
-    dnnl::memory::desc bias = has_bias ? dnnl::memory::desc({1, s.outputs}, dt::f32, tag::ab) : dnnl::memory::desc();
+    dnnl::memory::desc bias =
+        has_bias && !int8 ? dnnl::memory::desc({1, s.outputs}, dt::f32, tag::ab) : dnnl::memory::desc();
     dnnl::memory::desc dst({s.rows, s.outputs}, dt::f32, tag::ab);
-    return dnnl::matmul::primitive_desc(dnnl::matmul::desc(src, weights, bias, dst),
-                                        make_attr(epilogue, has_gamma, s.outputs), engine);
+    const dnnl::primitive_attr attr = int8 ? make_attr(true, false, Epilogue::None, false, s.outputs, layout)
+                                           : make_attr(false, false, epilogue, has_gamma, s.outputs, layout);
+    return dnnl::matmul::primitive_desc(dnnl::matmul::desc(src, weights, bias, dst), attr, engine);
   }
 
-  dnnl::matmul get(const LinearShape& s, const dnnl::memory::desc& weights, bool packed, bool has_bias,
-                   Epilogue epilogue, bool has_gamma) {
+  Linear get(const LinearShape& s, const dnnl::memory::desc& weights, bool packed, bool has_bias, Epilogue epilogue,
+             bool has_gamma) {
     Key key{s.rows, s.inputs, s.outputs, has_bias, static_cast<int>(epilogue), has_gamma, packed,
             static_cast<int>(weights.data_type())};
     std::lock_guard<std::mutex> lock(mutex);
     auto it = cache.find(key);
     if (it != cache.end()) return it->second;
-    dnnl::matmul primitive(describe(s, weights, has_bias, epilogue, has_gamma));
-    cache.emplace(key, primitive);
-    return primitive;
+    Linear linear;
+    linear.accumulates = epilogue == Epilogue::AddToOutput;
+    linear.primitive = dnnl::matmul(describe(s, weights, has_bias, epilogue, has_gamma, &linear.layout));
+    if (weights.data_type() == dt::s8) {
+      const dnnl::memory::desc out({s.rows, s.outputs}, dt::f32, tag::ab), rows({s.rows, 1}, dt::f32, tag::ab);
+      linear.rescale = dnnl::binary(dnnl::binary::primitive_desc(
+          dnnl::binary::desc(dnnl::algorithm::binary_mul, out, rows, out),
+          make_attr(false, has_bias, epilogue, has_gamma, s.outputs, &linear.rescale_layout), engine));
+    }
+    cache.emplace(key, linear);
+    return linear;
   }
 
-  void run(dnnl::matmul& primitive, const LinearShape& s, const float* x, const dnnl::memory& weights,
-           const float* bias, float* y, const float* gamma) {
+  void run(const Linear& linear, const LinearShape& s, const float* x, const dnnl::memory& weights,
+           const std::vector<float>& weight_scales, const float* bias, float* y, const float* gamma) {
     auto wrap = [&](std::vector<int64_t> dims, const float* p) {
       return dnnl::memory(dnnl::memory::desc(dims, dt::f32, tag::ab), engine, const_cast<float*>(p));
     };
-    std::unordered_map<int, dnnl::memory> args;
-    dnnl::memory src = wrap({s.rows, s.inputs}, x);
-    // bfloat16 weights take bfloat16 activations: round them in a per-thread buffer.
+    auto post_op = [](int index) { return DNNL_ARG_ATTR_MULTIPLE_POST_OP(index) | DNNL_ARG_SRC_1; };
+    const dt type = weights.get_desc().data_type();
+    const int64_t n = s.rows * s.inputs;
+    // Activations converted to the weights' type, in per-thread buffers.
     thread_local std::vector<uint16_t> converted;
-    if (weights.get_desc().data_type() == dt::bf16) {
-      if (converted.size() < static_cast<size_t>(s.rows * s.inputs)) converted.resize(s.rows * s.inputs);
-      dnnl::memory bf16(dnnl::memory::desc({s.rows, s.inputs}, dt::bf16, tag::ab), engine, converted.data());
-      dnnl::stream stream(engine);
-      get_reorder(src.get_desc(), bf16.get_desc()).execute(stream, {{DNNL_ARG_FROM, src}, {DNNL_ARG_TO, bf16}});
-      stream.wait();
-      src = bf16;
+    thread_local std::vector<float> row_scales, sums;
+    dnnl::memory src = wrap({s.rows, s.inputs}, x);
+    dnnl::stream stream(engine);
+    if (type != dt::f32) {
+      if (converted.size() < static_cast<size_t>(n)) converted.resize(n);
+      dnnl::memory to(dnnl::memory::desc({s.rows, s.inputs}, type, tag::ab), engine, converted.data());
+      if (type == dt::bf16) {
+        get_reorder(src.get_desc(), to.get_desc()).execute(stream, {{DNNL_ARG_FROM, src}, {DNNL_ARG_TO, to}});
+        stream.wait();
+      } else {
+        row_scales = quantize_rows(x, s.rows, s.inputs, static_cast<int8_t*>(static_cast<void*>(converted.data())));
+      }
+      src = to;
     }
+    const bool int8 = type == dt::s8;
+    float* product = y;
+    if (int8 && linear.accumulates) {  // y must keep the residual until the rescale adds to it
+      if (sums.size() < static_cast<size_t>(s.rows * s.outputs)) sums.resize(s.rows * s.outputs);
+      product = sums.data();
+    }
+    std::unordered_map<int, dnnl::memory> args;
     args.emplace(DNNL_ARG_SRC, src);
     args.emplace(DNNL_ARG_WEIGHTS, weights);
-    if (bias) args.emplace(DNNL_ARG_BIAS, wrap({1, s.outputs}, bias));
-    args.emplace(DNNL_ARG_DST, wrap({s.rows, s.outputs}, y));
-    if (gamma) args.emplace(DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1, wrap({1, s.outputs}, gamma));
-    dnnl::stream stream(engine);
-    primitive.execute(stream, args);
+    args.emplace(DNNL_ARG_DST, wrap({s.rows, s.outputs}, product));
+    if (int8) {
+      args.emplace(post_op(linear.layout.column_scales), wrap({1, s.outputs}, weight_scales.data()));
+    } else {
+      if (bias) args.emplace(DNNL_ARG_BIAS, wrap({1, s.outputs}, bias));
+      if (gamma) args.emplace(post_op(linear.layout.gamma), wrap({1, s.outputs}, gamma));
+    }
+    linear.primitive.execute(stream, args);
+    if (int8) {
+      std::unordered_map<int, dnnl::memory> rescale{{DNNL_ARG_SRC_0, wrap({s.rows, s.outputs}, product)},
+                                                    {DNNL_ARG_SRC_1, wrap({s.rows, 1}, row_scales.data())},
+                                                    {DNNL_ARG_DST, wrap({s.rows, s.outputs}, y)}};
+      if (bias) rescale.emplace(post_op(linear.rescale_layout.bias), wrap({1, s.outputs}, bias));
+      if (gamma) rescale.emplace(post_op(linear.rescale_layout.gamma), wrap({1, s.outputs}, gamma));
+      linear.rescale.execute(stream, rescale);
+    }
     stream.wait();
   }
 };
@@ -125,17 +192,32 @@ struct MatmulRunner::State {
 MatmulRunner::MatmulRunner() : state_(std::make_unique<State>()) {}
 MatmulRunner::~MatmulRunner() = default;
 
+const char* precision_name(Precision precision) {
+  switch (precision) {
+    case Precision::F32: return "f32";
+    case Precision::BF16: return "bf16";
+    case Precision::Int8: return "int8";
+  }
+  return "?";
+}
+
+Precision precision_from_name(const std::string& name, const std::string& where) {
+  for (Precision p : {Precision::F32, Precision::BF16, Precision::Int8})
+    if (name == precision_name(p)) return p;
+  fail(where, "unknown dtype \"" + name + "\" (f32, bf16 or int8)");
+}
+
 PackedWeights MatmulRunner::pack(const float* weight, int64_t inputs, int64_t outputs, Precision precision) const {
-  // oneDNN picks the same blocked layout for every row count (checked for f32 and bf16 on
+  // oneDNN picks the same blocked layout for every row count (checked for f32, bf16 and int8 on
   // AVX-512), so one packing serves every batch size.
-  const dt type = precision == Precision::BF16 ? dt::bf16 : dt::f32;
+  const dt type = precision == Precision::BF16 ? dt::bf16 : precision == Precision::Int8 ? dt::s8 : dt::f32;
   dnnl::memory::desc any({inputs, outputs}, type, tag::any);
   dnnl::memory::desc layout;
   try {
-    layout = state_->describe({1, inputs, outputs}, any, false, Epilogue::None, false).weights_desc();
+    PostOpLayout unused;
+    layout = state_->describe({1, inputs, outputs}, any, false, Epilogue::None, false, &unused).weights_desc();
   } catch (const dnnl::error&) {
-    fail("", std::string("this CPU has no ") + (precision == Precision::BF16 ? "bfloat16" : "float32") +
-                 " matrix multiplication in oneDNN");
+    fail("", std::string("this CPU has no ") + precision_name(precision) + " matrix multiplication in oneDNN");
   }
   // Our own buffer, advised to use transparent huge pages: hundreds of MB of weights fault in
   // with far fewer page faults (each one is expensive on virtual machines).
@@ -150,11 +232,17 @@ PackedWeights MatmulRunner::pack(const float* weight, int64_t inputs, int64_t ou
   };
   auto holder = std::make_shared<Packed>(Packed{buffer, dnnl::memory(layout, state_->engine, buffer.get())});
   std::shared_ptr<dnnl::memory> packed(holder, &holder->memory);
+  PackedWeights result;
+  std::vector<int8_t> quantized;
   dnnl::memory plain(plain_weights(inputs, outputs), state_->engine, const_cast<float*>(weight));
+  if (precision == Precision::Int8) {
+    quantized.resize(static_cast<size_t>(inputs * outputs));
+    result.scales_ = quantize_rows(weight, outputs, inputs, quantized.data());
+    plain = dnnl::memory(dnnl::memory::desc({inputs, outputs}, dt::s8, tag::ba), state_->engine, quantized.data());
+  }
   dnnl::stream stream(state_->engine);
   dnnl::reorder(plain, *packed).execute(stream, plain, *packed);
   stream.wait();
-  PackedWeights result;
   result.inputs_ = inputs;
   result.outputs_ = outputs;
   result.precision_ = precision;
@@ -166,8 +254,8 @@ void MatmulRunner::linear(const LinearShape& s, const float* x, const PackedWeig
                           float* y, Epilogue epilogue, const float* gamma) const {
   const auto& memory = *static_cast<const dnnl::memory*>(weight.memory_.get());
   if (epilogue != Epilogue::AddToOutput) gamma = nullptr;
-  dnnl::matmul primitive = state_->get(s, memory.get_desc(), true, bias != nullptr, epilogue, gamma != nullptr);
-  state_->run(primitive, s, x, memory, bias, y, gamma);
+  const State::Linear linear = state_->get(s, memory.get_desc(), true, bias != nullptr, epilogue, gamma != nullptr);
+  state_->run(linear, s, x, memory, weight.scales_, bias, y, gamma);
 }
 
 namespace {
@@ -238,8 +326,8 @@ void MatmulRunner::linear(const LinearShape& s, const float* x, const float* wei
                           Epilogue epilogue, const float* gamma) const {
   if (epilogue != Epilogue::AddToOutput) gamma = nullptr;
   const dnnl::memory::desc layout = plain_weights(s.inputs, s.outputs);
-  dnnl::matmul primitive = state_->get(s, layout, false, bias != nullptr, epilogue, gamma != nullptr);
-  state_->run(primitive, s, x, dnnl::memory(layout, state_->engine, const_cast<float*>(weight)), bias, y, gamma);
+  const State::Linear linear = state_->get(s, layout, false, bias != nullptr, epilogue, gamma != nullptr);
+  state_->run(linear, s, x, dnnl::memory(layout, state_->engine, const_cast<float*>(weight)), {}, bias, y, gamma);
 }
 
 }  // namespace vit

@@ -3,6 +3,8 @@
 #pragma once
 #include <cstdint>
 #include <memory>
+#include <string>
+#include <vector>
 
 namespace vit {
 
@@ -20,9 +22,18 @@ struct LinearShape {
   int64_t outputs;  // N
 };
 
-// The number format of GEMM inputs. Bf16 rounds weights once and activations per call to
-// bfloat16 and accumulates in float32 (AVX512-BF16 / AMX); everything else stays float32.
-enum class Precision { F32, BF16 };
+// The number format of GEMM inputs; everything else stays float32.
+//   BF16: weights rounded once and activations per call to bfloat16, float32 accumulation
+//         (AVX512-BF16 / AMX).
+//   Int8: weights int8 with one scale per output channel (symmetric, max |w| -> 127);
+//         activations int8 with one scale per call (symmetric, dynamic: max |x| -> 127);
+//         int32 accumulation (AVX512-VNNI / AMX), rescaled to float32 before bias and epilogue.
+//         oneDNN 2.6 keeps its fast VNNI kernels only for scales that are per tensor or per
+//         output channel, which is why activations are not scaled per token.
+enum class Precision { F32, BF16, Int8 };
+const char* precision_name(Precision precision);  // "f32", "bf16", "int8"
+// The inverse; throws Error(where: ...) for any other name.
+Precision precision_from_name(const std::string& name, const std::string& where);
 
 // A weight matrix in oneDNN's preferred (blocked) layout; the same for every row count.
 class PackedWeights {
@@ -37,6 +48,7 @@ class PackedWeights {
   int64_t inputs_ = 0, outputs_ = 0;
   Precision precision_ = Precision::F32;
   std::shared_ptr<const void> memory_;  // a dnnl::memory
+  std::vector<float> scales_;           // Int8: per output channel
 };
 
 // A 4-D batched product C = scale * A B over [batch, heads] of row-major-indexed matrices

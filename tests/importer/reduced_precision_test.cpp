@@ -1,5 +1,5 @@
-// bfloat16 GEMMs: logits stay within cosine 0.999 of float32 on the fixtures, and the trained
-// digits model predicts the same class on at least 99% of the test images.
+// bfloat16 and int8 GEMMs: logits stay within cosine 0.999 of float32 on the fixtures, and the
+// trained digits model predicts the same class on at least 99% of the test images.
 #include <cmath>
 #include <sstream>
 
@@ -38,43 +38,51 @@ ForwardResult run(const VitModel& model, const std::string& input_path) {
   return model.forward(pixels.data(), int(input.shape[0]), int(input.shape[2]), int(input.shape[3]), kLogits);
 }
 
-class Bf16Fixture : public ::testing::TestWithParam<const char*> {};
+const char* const kFixtures[] = {"vit_classifier", "deit_classifier", "vit_tiny_real", "vit_avgpool_fcnorm",
+                                 "vit_layerscale",  "vit_clip_style",  "vit_siglip_map", "vit_reg4",
+                                 "vit_noqkvbias_qknorm", "deit_distilled"};
 
-TEST_P(Bf16Fixture, LogitsCosineAtLeast0999) {
+class ReducedPrecision : public ::testing::TestWithParam<std::tuple<Precision, const char*>> {};
+
+TEST_P(ReducedPrecision, LogitsCosineAtLeast0999) {
   VIT_REQUIRE_SHARED();
-  const std::string fixture = test::fixture(GetParam());
+  const auto [precision, name] = GetParam();
+  const std::string fixture = test::fixture(name);
   const std::string dir = import_to_scratch(fixture);
   const ForwardResult f32 = run(load_model(dir, Precision::F32), fixture + "/input.npy");
-  const ForwardResult bf16 = run(load_model(dir, Precision::BF16), fixture + "/input.npy");
+  const ForwardResult reduced = run(load_model(dir, precision), fixture + "/input.npy");
   const size_t classes = f32.logits.size() / f32.batch;
   for (int b = 0; b < f32.batch; ++b) {
-    const double c = cosine(f32.logits, bf16.logits, b * classes, classes);
-    std::cout << "[ cosine   ] " << GetParam() << " image " << b << ": " << c << "\n";
+    const double c = cosine(f32.logits, reduced.logits, b * classes, classes);
+    std::cout << "[ cosine   ] " << precision_name(precision) << " " << name << " image " << b << ": " << c << "\n";
     EXPECT_GE(c, 0.999);
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Fixtures, Bf16Fixture,
-                         ::testing::Values("vit_classifier", "deit_classifier", "vit_tiny_real", "vit_avgpool_fcnorm",
-                                           "vit_layerscale", "vit_clip_style", "vit_siglip_map", "vit_reg4",
-                                           "vit_noqkvbias_qknorm", "deit_distilled"));
+INSTANTIATE_TEST_SUITE_P(Fixtures, ReducedPrecision,
+                         ::testing::Combine(::testing::Values(Precision::BF16, Precision::Int8),
+                                            ::testing::ValuesIn(kFixtures)));
 
-TEST(Bf16, DigitsTopOneAgreesOnAtLeast99Percent) {
+class ReducedPrecisionDigits : public ::testing::TestWithParam<Precision> {};
+
+TEST_P(ReducedPrecisionDigits, TopOneAgreesOnAtLeast99Percent) {
   VIT_REQUIRE_SHARED();
   const std::string digits = test::shared_dir() + "/digits";
   const std::string dir = import_to_scratch(digits + "/model");
   const ForwardResult f32 = run(load_model(dir, Precision::F32), digits + "/test_pixels.npy");
-  const ForwardResult bf16 = run(load_model(dir, Precision::BF16), digits + "/test_pixels.npy");
+  const ForwardResult reduced = run(load_model(dir, GetParam()), digits + "/test_pixels.npy");
   int same = 0;
   for (int b = 0; b < f32.batch; ++b) {
     auto best = [&](const std::vector<float>& l) {
       return std::max_element(l.begin() + b * 10, l.begin() + b * 10 + 10) - (l.begin() + b * 10);
     };
-    same += best(f32.logits) == best(bf16.logits);
+    same += best(f32.logits) == best(reduced.logits);
   }
-  std::cout << "bf16 top-1 equals f32 on " << same << "/" << f32.batch << " digits\n";
+  std::cout << precision_name(GetParam()) << " top-1 equals f32 on " << same << "/" << f32.batch << " digits\n";
   EXPECT_GE(same, 0.99 * f32.batch);
 }
+
+INSTANTIATE_TEST_SUITE_P(Precisions, ReducedPrecisionDigits, ::testing::Values(Precision::BF16, Precision::Int8));
 
 }  // namespace
 }  // namespace vit
