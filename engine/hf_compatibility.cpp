@@ -26,6 +26,7 @@ std::vector<std::string> hf_incompatibilities(const std::string& name, const Vit
   add_if(!c.qkv_bias, "its qkv projection has no bias.");
   add_if(!c.patch_bias, "its patch embedding has no bias.");
   add_if(!c.final_norm, "it has no final norm.");
+  add_if(c.int8_weights, "its weights are stored as int8.");
   return reasons;
 }
 

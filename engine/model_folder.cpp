@@ -26,7 +26,8 @@ class MappedMatrices {
     previous_bytes_ = static_cast<size_t>(t.numel()) * dtype_size(t.dtype);
     if (t.dtype == DType::F32 && t.is_contiguous() && reinterpret_cast<uintptr_t>(bytes) % alignof(float) == 0)
       return reinterpret_cast<const float*>(bytes);
-    *scratch = t.to_float();
+    // load_weights checked that an int8 matrix comes with its scales.
+    *scratch = t.dtype == DType::I8 ? dequantize_rows(t, *file_.find(int8_scale_name(name)), name) : t.to_float();
     return scratch->data();
   }
 
@@ -43,7 +44,7 @@ class MappedMatrices {
 
 }  // namespace
 
-VitModel load_model(const std::string& dir, Precision precision) {
+VitModel load_model(const std::string& dir, std::optional<Precision> precision) {
   const std::string config_path = dir + "/" + kConfigFile;
   const std::string weights_path = dir + "/" + kWeightsFile;
   VitConfig config = config_from_json(read_json_file(config_path), config_path);
@@ -53,7 +54,8 @@ VitModel load_model(const std::string& dir, Precision precision) {
   VitWeights weights = load_weights(config, [&](const std::string& name) { return file.find(name); }, names,
                                     weights_path, /*defer_matrices=*/true);
   MappedMatrices matrices(file);
-  return VitModel(std::move(config), std::move(weights), precision,
+  const Precision chosen = precision.value_or(config.int8_weights ? Precision::Int8 : Precision::F32);
+  return VitModel(std::move(config), std::move(weights), chosen,
                   [&](const std::string& name, Floats* scratch) { return matrices(name, scratch); });
 }
 

@@ -1,5 +1,6 @@
 // The on-disk model folder: config.json + model.safetensors (+ preprocessor_config.json).
 #pragma once
+#include <optional>
 #include <string>
 
 #include "engine/vit_model.h"
@@ -10,7 +11,8 @@ constexpr const char* kConfigFile = "config.json";
 constexpr const char* kWeightsFile = "model.safetensors";
 constexpr const char* kPreprocessorFile = "preprocessor_config.json";
 
-// Reads <dir>/config.json and <dir>/model.safetensors; errors name the file at fault.
-VitModel load_model(const std::string& dir, Precision precision = Precision::F32);
+// Reads <dir>/config.json and <dir>/model.safetensors; errors name the file at fault. Without
+// a precision, int8 folders run in int8 and the rest in float32.
+VitModel load_model(const std::string& dir, std::optional<Precision> precision = std::nullopt);
 
 }  // namespace vit

@@ -162,6 +162,10 @@ VitConfig config_from_json(const nlohmann::json& json, const std::string& where)
     c.fc_norm = required<bool>(json, "fc_norm", where);
     c.pooling = by_name(kPoolings, required<std::string>(json, "pooling", where), "pooling", where);
     c.num_classes = required<int>(json, "num_classes", where);
+    const std::string weights_dtype = optional<std::string>(json, "weights_dtype", "float32", where);
+    if (weights_dtype != "float32" && weights_dtype != "int8")
+      fail(where, "weights_dtype \"" + weights_dtype + "\" is not float32 or int8");
+    c.int8_weights = weights_dtype == "int8";
   }
   c.validate(where);
   return c;
@@ -208,6 +212,7 @@ nlohmann::json config_to_json(const VitConfig& c) {
     j["final_norm"] = c.final_norm;
     j["fc_norm"] = c.fc_norm;
     j["pooling"] = pooling_name(c.pooling);
+    j["weights_dtype"] = c.int8_weights ? "int8" : "float32";
   }
   if (c.num_classes > 0) {
     nlohmann::json id2label = nlohmann::json::object(), label2id = nlohmann::json::object();

@@ -39,6 +39,9 @@ struct VitConfig {
   bool final_norm = true;   // LayerNorm over all tokens after the blocks
   bool fc_norm = false;     // LayerNorm after pooling
   Pooling pooling = Pooling::Token;
+  // The block matrices that int8 models run in int8 are stored as int8 with per-row scales
+  // ("weights_dtype": "int8"; see WeightSlot::int8_storable).
+  bool int8_weights = false;
 
   std::map<int, std::string> id2label;
 

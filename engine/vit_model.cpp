@@ -34,28 +34,24 @@ const float* data_or_null(const Floats& v) { return v.empty() ? nullptr : v.data
 class LinearPacker {
  public:
   LinearPacker(const MatmulRunner& mm, Precision precision, const MatrixSource& source,
-               std::map<const Floats*, std::string> names)
-      : mm_(mm), precision_(precision), source_(source), names_(std::move(names)) {}
+               std::map<const Floats*, WeightSlot> slots)
+      : mm_(mm), precision_(precision), source_(source), slots_(std::move(slots)) {}
 
-  // What a layer does decides its number format in int8 models.
-  enum class Role {
-    Body,  // proj, fc1, fc2: int8
-    Qkv,   // bfloat16: its errors reach the softmax, which amplifies them (measured on
-           // vit_tiny_real: logits cosine 0.9980 with int8 qkv, 0.9994 without)
-    Edge,  // float32: patch embedding, heads and map head see raw pixels or make the logits,
-           // for about 2% of the work
-  };
-
+  // In int8 models the slots marked int8_storable (proj, fc1, fc2) run in int8; qkv runs in
+  // bfloat16 because its errors reach the softmax, which amplifies them (measured on
+  // vit_tiny_real: logits cosine 0.9980 with int8 qkv, 0.9993 with bfloat16); the rest (patch
+  // embedding, heads, map head: raw pixels in or logits out, about 2% of the work) in float32.
   PackedLinear operator()(const std::vector<Floats*>& weights, const std::vector<const Floats*>& biases,
-                          int64_t inputs, int64_t outputs_each, Role role = Role::Body) {
-    if (precision_ != Precision::Int8 || role == Role::Body)
-      return pack(weights, biases, inputs, outputs_each, precision_);
-    if (role == Role::Edge) return pack(weights, biases, inputs, outputs_each, Precision::F32);
-    try {
-      return pack(weights, biases, inputs, outputs_each, Precision::BF16);
-    } catch (const Error&) {  // a CPU with VNNI but without bfloat16
-      return pack(weights, biases, inputs, outputs_each, Precision::F32);
+                          int64_t inputs, int64_t outputs_each, bool qkv = false) {
+    if (precision_ != Precision::Int8) return pack(weights, biases, inputs, outputs_each, precision_);
+    if (slots_.at(weights[0]).int8_storable) return pack(weights, biases, inputs, outputs_each, Precision::Int8);
+    if (qkv) {
+      try {
+        return pack(weights, biases, inputs, outputs_each, Precision::BF16);
+      } catch (const Error&) {  // a CPU with VNNI but without bfloat16
+      }
     }
+    return pack(weights, biases, inputs, outputs_each, Precision::F32);
   }
 
  private:
@@ -81,7 +77,7 @@ class LinearPacker {
 
   const float* read(Floats* weight) {
     if (!weight->empty()) return weight->data();
-    const std::string& name = names_.at(weight);
+    const std::string& name = slots_.at(weight).name;
     if (!source_) fail("VitModel", "no values for matrix \"" + name + "\"");
     return source_(name, &converted_);
   }
@@ -89,7 +85,7 @@ class LinearPacker {
   const MatmulRunner& mm_;
   Precision precision_;
   const MatrixSource& source_;
-  std::map<const Floats*, std::string> names_;
+  std::map<const Floats*, WeightSlot> slots_;
   Floats converted_, stacked_;  // reused across matrices: fewer page faults while loading
 };
 
@@ -134,33 +130,32 @@ VitModel::VitModel(VitConfig config, VitWeights weights, Precision precision, co
       scratch_(std::make_unique<ScratchPool>()) {
   const VitConfig& c = config_;
   const int64_t D = c.hidden_size, I = c.intermediate_size;
-  std::map<const Floats*, std::string> names;
-  for (const WeightSlot& slot : weight_slots(c, &weights_)) names[slot.values] = slot.name;
-  LinearPacker pack_stacked(*matmul_, precision, matrices, std::move(names));
-  using Role = LinearPacker::Role;
-  auto pack = [&](Floats& weight, const Floats& bias, int64_t inputs, int64_t outputs, Role role = Role::Body) {
-    return pack_stacked({&weight}, {&bias}, inputs, outputs, role);
+  std::map<const Floats*, WeightSlot> slots;
+  for (const WeightSlot& slot : weight_slots(c, &weights_)) slots[slot.values] = slot;
+  LinearPacker pack_stacked(*matmul_, precision, matrices, std::move(slots));
+  auto pack = [&](Floats& weight, const Floats& bias, int64_t inputs, int64_t outputs) {
+    return pack_stacked({&weight}, {&bias}, inputs, outputs);
   };
   const int64_t patch_len = static_cast<int64_t>(c.num_channels) * c.patch_size * c.patch_size;
-  patch_ = pack(weights_.patch_weight, weights_.patch_bias, patch_len, D, Role::Edge);
+  patch_ = pack(weights_.patch_weight, weights_.patch_bias, patch_len, D);
   for (LayerWeights& l : weights_.layers) {
     layers_.push_back({pack_stacked({&l.query_weight, &l.key_weight, &l.value_weight},
-                                    {&l.query_bias, &l.key_bias, &l.value_bias}, D, D, Role::Qkv),
+                                    {&l.query_bias, &l.key_bias, &l.value_bias}, D, D, /*qkv=*/true),
                        pack(l.proj_weight, l.proj_bias, D, D), pack(l.fc1_weight, l.fc1_bias, D, I),
                        pack(l.fc2_weight, l.fc2_bias, I, D)});
   }
   if (c.pooling == Pooling::Map) {
     MapHeadWeights& m = weights_.map_head;
-    map_query_ = pack(m.query_weight, m.query_bias, D, D, Role::Edge);
-    map_kv_ = pack_stacked({&m.key_weight, &m.value_weight}, {&m.key_bias, &m.value_bias}, D, D, Role::Edge);
-    map_proj_ = pack(m.proj_weight, m.proj_bias, D, D, Role::Edge);
-    map_fc1_ = pack(m.fc1_weight, m.fc1_bias, D, I, Role::Edge);
-    map_fc2_ = pack(m.fc2_weight, m.fc2_bias, I, D, Role::Edge);
+    map_query_ = pack(m.query_weight, m.query_bias, D, D);
+    map_kv_ = pack_stacked({&m.key_weight, &m.value_weight}, {&m.key_bias, &m.value_bias}, D, D);
+    map_proj_ = pack(m.proj_weight, m.proj_bias, D, D);
+    map_fc1_ = pack(m.fc1_weight, m.fc1_bias, D, I);
+    map_fc2_ = pack(m.fc2_weight, m.fc2_bias, I, D);
   }
   if (c.num_classes > 0) {
-    head_ = pack(weights_.head_weight, weights_.head_bias, D, c.num_classes, Role::Edge);
+    head_ = pack(weights_.head_weight, weights_.head_bias, D, c.num_classes);
     if (c.distillation_token)
-      dist_head_ = pack(weights_.dist_head_weight, weights_.dist_head_bias, D, c.num_classes, Role::Edge);
+      dist_head_ = pack(weights_.dist_head_weight, weights_.dist_head_bias, D, c.num_classes);
   }
 }
 

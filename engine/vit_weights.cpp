@@ -16,6 +16,9 @@ void add_layer_slots(const VitConfig& c, const std::string& prefix, LayerWeights
   auto add = [&](const std::string& name, Shape shape, Floats* values) {
     slots->push_back({prefix + name, std::move(shape), values});
   };
+  auto add_int8_storable = [&](const std::string& name, Shape shape, Floats* values) {
+    slots->push_back({prefix + name, std::move(shape), values, true});
+  };
   add("layernorm_before.weight", {D}, &w->norm1_weight);
   add("layernorm_before.bias", {D}, &w->norm1_bias);
   add("attention.attention.query.weight", {D, D}, &w->query_weight);
@@ -30,14 +33,14 @@ void add_layer_slots(const VitConfig& c, const std::string& prefix, LayerWeights
     add("attention.attention.k_norm.weight", {hd}, &w->k_norm_weight);
     add("attention.attention.k_norm.bias", {hd}, &w->k_norm_bias);
   }
-  add("attention.output.dense.weight", {D, D}, &w->proj_weight);
+  add_int8_storable("attention.output.dense.weight", {D, D}, &w->proj_weight);
   add("attention.output.dense.bias", {D}, &w->proj_bias);
   if (c.layer_scale) add("layer_scale1.lambda1", {D}, &w->layer_scale1);
   add("layernorm_after.weight", {D}, &w->norm2_weight);
   add("layernorm_after.bias", {D}, &w->norm2_bias);
-  add("intermediate.dense.weight", {I, D}, &w->fc1_weight);
+  add_int8_storable("intermediate.dense.weight", {I, D}, &w->fc1_weight);
   add("intermediate.dense.bias", {I}, &w->fc1_bias);
-  add("output.dense.weight", {D, I}, &w->fc2_weight);
+  add_int8_storable("output.dense.weight", {D, I}, &w->fc2_weight);
   add("output.dense.bias", {D}, &w->fc2_bias);
   if (c.layer_scale) add("layer_scale2.lambda1", {D}, &w->layer_scale2);
 }
@@ -109,6 +112,19 @@ std::vector<WeightSlot> weight_slots(const VitConfig& c, VitWeights* w) {
   return slots;
 }
 
+std::string int8_scale_name(const std::string& weight_name) { return weight_name + "_scale"; }
+
+Floats dequantize_rows(const StoredTensor& q, const StoredTensor& scale, const std::string& where) {
+  if (q.dtype != DType::I8 || q.shape.size() != 2) fail(where, "an int8 matrix must be a 2-D I8 tensor");
+  if (scale.dtype != DType::F32 || scale.shape != std::vector<int64_t>{q.shape[0]})
+    fail(where, "int8 scales must be F32 with one value per row, shape [" + std::to_string(q.shape[0]) + "]");
+  Floats values = q.to_float();
+  const Floats scales = scale.to_float();
+  const int64_t cols = q.shape[1];
+  for (size_t i = 0; i < values.size(); ++i) values[i] *= scales[i / cols];
+  return values;
+}
+
 bool is_packed_matrix(const WeightSlot& slot) {
   const std::string suffix = ".weight";
   return slot.shape.size() >= 2 && slot.name.size() > suffix.size() &&
@@ -130,8 +146,18 @@ VitWeights load_weights(const VitConfig& config,
       fail(where, "tensor \"" + slot.name + "\" has shape " + t->shape_string() + ", the config implies " +
                       want.shape_string());
     }
-    if (!is_floating(t->dtype)) fail(where, "tensor \"" + slot.name + "\" is not floating point");
-    if (!(defer_matrices && is_packed_matrix(slot))) *slot.values = t->to_float();
+    const bool int8 = config.int8_weights && slot.int8_storable;
+    const StoredTensor* scale = nullptr;
+    if (int8) {
+      expected.insert(int8_scale_name(slot.name));
+      scale = find(int8_scale_name(slot.name));
+      if (!scale) fail(where, "missing tensor \"" + int8_scale_name(slot.name) + "\"");
+      if (t->dtype != DType::I8) fail(where, "tensor \"" + slot.name + "\" must be I8 in an int8 folder");
+    } else if (!is_floating(t->dtype)) {
+      fail(where, "tensor \"" + slot.name + "\" is not floating point");
+    }
+    if (defer_matrices && is_packed_matrix(slot)) continue;
+    *slot.values = int8 ? dequantize_rows(*t, *scale, where + ": " + slot.name) : t->to_float();
   }
   for (const std::string& name : all_names)
     if (!expected.count(name)) fail(where, "unexpected tensor \"" + name + "\" for this config");

@@ -48,7 +48,15 @@ struct WeightSlot {
   std::string name;            // the name in model.safetensors (HF ViT names where they exist)
   std::vector<int64_t> shape;  // the shape the config implies
   Floats* values;              // where the loaded floats go
+  // proj, fc1 and fc2 of each block: run in int8 by int8 models, and stored as int8 (with a
+  // float32 "<name>_scale" of one scale per row) in folders with int8_weights.
+  bool int8_storable = false;
 };
+
+std::string int8_scale_name(const std::string& weight_name);  // "<name>_scale"
+
+// values[r, c] = q[r, c] * scale[r] for an int8 matrix and its float32 row scales.
+Floats dequantize_rows(const StoredTensor& q, const StoredTensor& scale, const std::string& where);
 
 // True for the matrices VitModel packs for GEMMs (every rank >= 2 ".weight"); the rest
 // (norms, biases, tokens, positions) stay plain floats in the model.

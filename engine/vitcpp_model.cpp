@@ -39,7 +39,11 @@ Model::Model(Model&&) noexcept = default;
 Model& Model::operator=(Model&&) noexcept = default;
 
 Model Model::load(const std::string& folder, Dtype dtype) {
-  vit::VitModel model = vit::load_model(folder, dtype == Dtype::BF16 ? vit::Precision::BF16 : vit::Precision::F32);
+  std::optional<vit::Precision> precision;
+  if (dtype == Dtype::F32) precision = vit::Precision::F32;
+  if (dtype == Dtype::BF16) precision = vit::Precision::BF16;
+  if (dtype == Dtype::INT8) precision = vit::Precision::Int8;
+  vit::VitModel model = vit::load_model(folder, precision);
   vit::PreprocessConfig preprocess = vit::load_preprocess_config(folder);
   const vit::PreprocessStages probe = vit::preprocess_stages(vit::Image(64, 64), preprocess);
   auto impl = std::unique_ptr<Impl>(new Impl{std::move(model), preprocess, {}, probe.cropped.height, probe.cropped.width});

@@ -12,6 +12,7 @@
 #include "formats/json_file.h"
 #include "formats/npy.h"
 #include "importer/checkpoint_source.h"
+#include "importer/int8_export.h"
 #include "importer/label_names.h"
 #include "importer/model_folder_writer.h"
 #include "importer/processor_config.h"
@@ -154,18 +155,13 @@ ImportReport import_checkpoint(const ImportOptions& options, std::ostream& log) 
   FloatTensors tensors = rename_timm_tensors(source.tensors, config, source.weights_path);
   std::vector<std::string> names;
   for (const auto& entry : tensors) names.push_back(entry.first);
-  std::map<std::string, StoredTensor> views;
-  for (const auto& [name, t] : tensors) {
-    StoredTensor view;
-    view.dtype = DType::F32;
-    view.shape = t.shape;
-    view.strides = contiguous_strides(t.shape);
-    view.storage = ByteView{reinterpret_cast<const uint8_t*>(t.values.data()), t.values.size() * sizeof(float), nullptr};
-    views.emplace(name, view);
-  }
-  VitModel model(config, load_weights(
-                             config, [&](const std::string& n) { auto it = views.find(n); return it == views.end() ? nullptr : &it->second; },
-                             names, source.weights_path));
+  auto model_from = [&](const VitConfig& c, const std::map<std::string, StoredTensor>& views, Precision precision) {
+    std::vector<std::string> view_names;
+    for (const auto& entry : views) view_names.push_back(entry.first);
+    auto find = [&](const std::string& n) { auto it = views.find(n); return it == views.end() ? nullptr : &it->second; };
+    return VitModel(c, load_weights(c, find, view_names, source.weights_path), precision);
+  };
+  VitModel model = model_from(config, tensor_views(tensors, {}), Precision::F32);
 
   const Pixels pixels = options.reference_input.empty() ? deterministic_pixels(config)
                                                         : read_pixels(options.reference_input, config.num_channels);
@@ -179,11 +175,34 @@ ImportReport import_checkpoint(const ImportOptions& options, std::ostream& log) 
   if (report.verification.empty()) log << "verify: no reference outputs given; checking the written folder only\n";
   if (!report.verified || options.output_dir.empty()) return report;
 
-  FolderContents contents{config, &tensors, processor_config(arch, options.processor), {}};
+  // int8: the folder must stay within the accuracy bound of the float32 engine.
+  VitConfig written_config = config;
+  Int8Matrices int8;
+  ForwardResult written_outputs = outputs;
+  if (options.int8) {
+    written_config.int8_weights = true;
+    int8 = quantize_storable_matrices(written_config, &tensors);
+    written_outputs = run_all(model_from(written_config, tensor_views(tensors, int8), Precision::Int8), pixels);
+    const bool logits = config.num_classes > 0;
+    const double cosine = min_row_cosine(logits ? outputs.logits : outputs.pre_logits,
+                                         logits ? written_outputs.logits : written_outputs.pre_logits, outputs.batch);
+    const bool close = cosine >= kInt8MinCosine;
+    log << "int8: " << (logits ? "logits" : "pre_logits") << " cosine vs float32 " << cosine << " (lowest over "
+        << outputs.batch << (outputs.batch == 1 ? " image" : " images") << "; at least " << kInt8MinCosine
+        << " required)" << (close ? "  OK" : "  FAILED") << "\n";
+    log << "int8: proj/fc1/fc2 stored as int8, so the folder is in the vitcpp layout (transformers cannot load it)\n";
+    if (!close) {
+      report.verified = false;
+      return report;
+    }
+  }
+
+  FolderContents contents{written_config, &tensors, processor_config(arch, options.processor), {}, &int8};
   contents.metadata["vitcpp_source"] = std::filesystem::path(source.weights_path).filename().string();
   if (!arch.name.empty()) contents.metadata["timm_architecture"] = arch.name;
   write_model_folder(options.output_dir, contents, options.overwrite, [&](const std::string& temp_dir) {
-    require_identical(outputs, run_all(load_model(temp_dir), pixels), temp_dir);
+    require_identical(written_outputs,
+                      run_all(load_model(temp_dir, options.int8 ? Precision::Int8 : Precision::F32), pixels), temp_dir);
   });
   report.written = true;
   log << "wrote " << options.output_dir << " (reloaded outputs are bit-identical)\n";

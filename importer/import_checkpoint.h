@@ -28,7 +28,12 @@ struct ImportOptions {
   std::string reference_input;
   std::vector<ReferenceOutput> references;
   double atol = -1.0;       // < 0: 1e-4 * max(1, max |reference|)
+  bool int8 = false;        // store proj/fc1/fc2 as int8 (a vitcpp folder; see kInt8MinCosine)
 };
+
+// An int8 folder is written only when the int8 engine's logits (pre_logits for a headless
+// model) stay within this cosine of float32 on every verification image.
+constexpr double kInt8MinCosine = 0.999;
 
 struct VerificationResult {
   std::string kind;

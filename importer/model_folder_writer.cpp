@@ -10,6 +10,7 @@
 #include "formats/atomic_file.h"
 #include "formats/error.h"
 #include "formats/json_file.h"
+#include "engine/vit_weights.h"
 #include "formats/safetensors.h"
 
 namespace fs = std::filesystem;
@@ -31,6 +32,11 @@ void write_contents(const std::string& dir, const FolderContents& c) {
   std::vector<SafetensorsEntry> entries;
   for (const auto& [name, tensor] : *c.tensors)
     entries.push_back({name, DType::F32, tensor.shape, tensor.values.data(), tensor.values.size() * sizeof(float)});
+  if (c.int8)
+    for (const auto& [name, m] : *c.int8) {
+      entries.push_back({name, DType::I8, m.shape, m.values.data(), m.values.size()});
+      entries.push_back({int8_scale_name(name), DType::F32, {m.shape[0]}, m.scales.data(), m.scales.size() * sizeof(float)});
+    }
   std::map<std::string, std::string> metadata = c.metadata;
   metadata["format"] = "pt";  // transformers refuses safetensors files without it
   write_safetensors(dir + "/" + kWeightsFile, std::move(entries), metadata);

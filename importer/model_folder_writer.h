@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/vit_config.h"
+#include "importer/int8_export.h"
 #include "importer/named_tensors.h"
 
 namespace vit {
@@ -16,6 +17,7 @@ struct FolderContents {
   const FloatTensors* tensors;  // exactly the engine's tensor names for config
   nlohmann::json preprocessor;
   std::map<std::string, std::string> metadata;  // extra safetensors __metadata__
+  const Int8Matrices* int8 = nullptr;           // matrices stored as I8 + "<name>_scale"
 };
 
 // Refuses an existing target unless `overwrite`. `check(temp_dir)` runs on the complete

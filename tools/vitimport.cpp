@@ -28,6 +28,9 @@ output
                                folder to write (atomically); omit to verify only
   --overwrite                  replace an existing folder
   --hf-only                    refuse models transformers' ViT cannot load (the seed's checks)
+  --dtype f32|int8             int8: store each block's proj/fc1/fc2 as int8 with per-row scales
+                               (under half the size; a vitcpp folder that vitrun runs in int8);
+                               written only if the int8 logits keep cosine >= 0.999 vs float32
   --processor hf|timm          preprocessor_config.json: the HF processor the seed picks
                                (default) or timm's own eval transform from pretrained_cfg
 verification
@@ -52,7 +55,7 @@ int main(int argc, char** argv) {
     vit::CommandLine cl(argc, argv,
                         {"--checkpoint", "--out", "--pytorch_dump_folder_path", "--vit_name", "--timm-config",
                          "--num-heads", "--layer-norm-eps", "--image-size", "--global-pool", "--act-layer",
-                         "--reference-input", "--reference-output", "--reference-kind", "--atol", "--threads", "--check", "--processor"},
+                         "--reference-input", "--reference-output", "--reference-kind", "--atol", "--threads", "--check", "--processor", "--dtype"},
                         {"--help", "--no-ema", "--overwrite", "--hf-only"});
     if (cl.has("--help")) {
       std::cout << kUsage;
@@ -73,6 +76,11 @@ int main(int argc, char** argv) {
     o.timm_config_path = cl.get("--timm-config");
     o.use_ema = !cl.has("--no-ema");
     o.hf_only = cl.has("--hf-only");
+    const std::string dtype = cl.get("--dtype", "f32");
+    if (dtype != "f32" && dtype != "int8")
+      vit::fail("--dtype", "must be f32 or int8 (bf16 is a run-time choice: vitrun --dtype bf16)");
+    o.int8 = dtype == "int8";
+    if (o.int8 && o.hf_only) vit::fail("--dtype", "int8 folders are vitcpp folders, which --hf-only refuses");
     o.overwrite = cl.has("--overwrite");
     const std::string processor = cl.get("--processor", "hf");
     if (processor != "hf" && processor != "timm") vit::fail("", "--processor must be hf or timm");

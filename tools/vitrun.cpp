@@ -3,6 +3,7 @@
 
 #include <cstdio>
 #include <iostream>
+#include <map>
 
 #include <nlohmann/json.hpp>
 
@@ -28,7 +29,9 @@ preprocessor_config.json says and classified:
   --dump-pixels OUT.npy the preprocessed float32 [N, 3, H, W] (alone: no inference)
   --batch N             images per forward pass (default 8)
   --threads N           threads (default: all cores)
-  --dtype f32|bf16      GEMM precision (default f32; bf16 needs AVX512-BF16 or AMX)
+  --dtype auto|f32|bf16|int8
+                        GEMM precision (default auto: int8 for int8 folders, else f32;
+                        bf16 needs AVX512-BF16 or AMX, int8 AVX512-VNNI or AMX)
 Unreadable images are reported one line each; the rest are still processed (exit code 3).
 
 Pixels: --input holds float32 [N, C, H, W] (H, W multiples of the patch size); --output-kind
@@ -152,10 +155,11 @@ int main(int argc, char** argv) {
     }
     if (!cl.has("--model")) vit::fail("", "--model is required (see --help)");
     vitcpp::Model::set_threads(cl.get_int("--threads", 0));
-    const std::string dtype = cl.get("--dtype", "f32");
-    if (dtype != "f32" && dtype != "bf16") vit::fail("", "--dtype must be f32 or bf16");
-    const vitcpp::Model model =
-        vitcpp::Model::load(cl.get("--model"), dtype == "bf16" ? vitcpp::Dtype::BF16 : vitcpp::Dtype::F32);
+    const std::string dtype = cl.get("--dtype", "auto");
+    const std::map<std::string, vitcpp::Dtype> dtypes = {{"auto", vitcpp::Dtype::Auto}, {"f32", vitcpp::Dtype::F32},
+                                                          {"bf16", vitcpp::Dtype::BF16}, {"int8", vitcpp::Dtype::INT8}};
+    if (!dtypes.count(dtype)) vit::fail("", "--dtype must be auto, f32, bf16 or int8");
+    const vitcpp::Model model = vitcpp::Model::load(cl.get("--model"), dtypes.at(dtype));
     return cl.has("--input") ? run_pixels(model, cl) : run_images(model, cl);
   } catch (const std::exception& e) {
     std::cerr << "vitrun: " << e.what() << "\n";
