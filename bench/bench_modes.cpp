@@ -128,7 +128,8 @@ json run_cold(const BenchOptions& o) {
   if (o.model_dir.empty()) fail("--cold", "needs --model DIR (start-up is dominated by reading the folder)");
   const std::vector<std::string> args = {self_executable(), "--model", o.model_dir, "--batch",
                                          std::to_string(o.batch), "--threads", std::to_string(thread_count()),
-                                         "--iters", "1", "--warmup", "0", "--no-peak", "--json"};
+                                         "--dtype", precision_name(o.precision), "--iters", "1", "--warmup", "0",
+                                         "--no-peak", "--json"};
   std::vector<double> wall;
   double rss = 0;
   json children = json::array();
