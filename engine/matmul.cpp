@@ -2,6 +2,7 @@
 
 #include <sys/mman.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <map>
@@ -72,8 +73,42 @@ dnnl::memory::desc plain_weights(int64_t inputs, int64_t outputs) {
 
 }  // namespace
 
+// Packed weights live in large chunks advised to use transparent huge pages: hundreds of MB
+// of weights fault in with few page faults (each one is expensive on virtual machines), and
+// sub-allocating keeps matrices from each rounding up to whole 2 MiB pages (which cost ViT-B
+// 60 MiB of resident memory).
+class WeightArena {
+ public:
+  std::shared_ptr<void> allocate(size_t bytes) {
+    constexpr size_t kAlign = 4096;
+    bytes = (bytes + kAlign - 1) / kAlign * kAlign;
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!chunk_ || used_ + bytes > chunk_bytes_) {
+      chunk_bytes_ = std::max(kChunk, round_to_huge_pages(bytes));
+      void* memory = std::aligned_alloc(kHugePage, chunk_bytes_);
+      if (!memory) fail("", "out of memory packing weights (" + std::to_string(chunk_bytes_ >> 20) + " MiB more)");
+      ::madvise(memory, chunk_bytes_, MADV_HUGEPAGE);
+      chunk_.reset(memory, std::free);
+      used_ = 0;
+    }
+    std::shared_ptr<void> slice(chunk_, static_cast<char*>(chunk_.get()) + used_);  // keeps the chunk alive
+    used_ += bytes;
+    return slice;
+  }
+
+ private:
+  static constexpr size_t kHugePage = size_t{2} << 20;
+  static constexpr size_t kChunk = size_t{32} << 20;
+  static size_t round_to_huge_pages(size_t bytes) { return (bytes + kHugePage - 1) / kHugePage * kHugePage; }
+
+  std::mutex mutex_;
+  std::shared_ptr<void> chunk_;
+  size_t chunk_bytes_ = 0, used_ = 0;
+};
+
 struct MatmulRunner::State {
   dnnl::engine engine{dnnl::engine::kind::cpu, 0};
+  WeightArena arena;
   std::mutex mutex;
   struct Linear {
     dnnl::matmul primitive;
@@ -219,13 +254,7 @@ PackedWeights MatmulRunner::pack(const float* weight, int64_t inputs, int64_t ou
   } catch (const dnnl::error&) {
     fail("", std::string("this CPU has no ") + precision_name(precision) + " matrix multiplication in oneDNN");
   }
-  // Our own buffer, advised to use transparent huge pages: hundreds of MB of weights fault in
-  // with far fewer page faults (each one is expensive on virtual machines).
-  constexpr size_t kHugePage = size_t{2} << 20;
-  const size_t bytes = (layout.get_size() + kHugePage - 1) / kHugePage * kHugePage;
-  std::shared_ptr<void> buffer(std::aligned_alloc(kHugePage, bytes), std::free);
-  if (!buffer) fail("", "out of memory packing a " + std::to_string(inputs) + "x" + std::to_string(outputs) + " matrix");
-  ::madvise(buffer.get(), bytes, MADV_HUGEPAGE);
+  std::shared_ptr<void> buffer = state_->arena.allocate(layout.get_size());
   struct Packed {
     std::shared_ptr<void> buffer;
     dnnl::memory memory;
