@@ -1,0 +1,171 @@
+#include "engine/fused_attention.h"
+
+// GCC 12's AVX-512 headers leave a dummy operand uninitialised inside intrinsics such as
+// _mm512_max_ps (GCC bug 105593); the warning is about the header, not this code.
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <type_traits>
+
+namespace vit {
+
+namespace {
+
+constexpr int kRows = 6;  // query rows per register block: 6 x 4 accumulators + 5 operands fit 32 registers
+constexpr int kLanes = 16;
+
+int64_t padded_keys(int key_tokens) { return (key_tokens + 2 * kLanes - 1) / (2 * kLanes) * (2 * kLanes); }
+
+// e^x for x <= 0 (softmax after subtracting the row maximum): 2^n * e^f with f in
+// [-ln2/2, ln2/2] and a degree-6 Taylor polynomial (relative error below 2e-7).
+__attribute__((target("avx512f"))) inline __m512 exp_nonpositive(__m512 x) {
+  x = _mm512_max_ps(x, _mm512_set1_ps(-87.0f));
+  const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504f)), _MM_FROUND_TO_NEAREST_INT);
+  __m512 f = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
+  f = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), f);
+  __m512 p = _mm512_set1_ps(1.0f / 720);
+  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(1.0f / 120));
+  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(1.0f / 24));
+  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(1.0f / 6));
+  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(0.5f));
+  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(1.0f));
+  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(1.0f));
+  return _mm512_scalef_ps(p, n);
+}
+
+// scores[r][j] = scale * q_r . k_j for `rows` (<= kRows) query rows, two key vectors at a time;
+// kt is K transposed, [hd][keys_padded].
+template <int R>
+__attribute__((target("avx512f"))) void scores_block(const float* q, int64_t q_stride, const float* kt,
+                                                     int64_t keys_padded, int hd, float scale, float* scores) {
+  for (int64_t j = 0; j < keys_padded; j += 2 * kLanes) {
+    __m512 a0[R], a1[R];
+    for (int r = 0; r < R; ++r) a0[r] = a1[r] = _mm512_setzero_ps();
+    for (int d = 0; d < hd; ++d) {
+      const __m512 k0 = _mm512_loadu_ps(kt + d * keys_padded + j);
+      const __m512 k1 = _mm512_loadu_ps(kt + d * keys_padded + j + kLanes);
+      for (int r = 0; r < R; ++r) {
+        const __m512 qv = _mm512_set1_ps(q[r * q_stride + d]);
+        a0[r] = _mm512_fmadd_ps(qv, k0, a0[r]);
+        a1[r] = _mm512_fmadd_ps(qv, k1, a1[r]);
+      }
+    }
+    const __m512 s = _mm512_set1_ps(scale);
+    for (int r = 0; r < R; ++r) {
+      _mm512_storeu_ps(scores + r * keys_padded + j, _mm512_mul_ps(a0[r], s));
+      _mm512_storeu_ps(scores + r * keys_padded + j + kLanes, _mm512_mul_ps(a1[r], s));
+    }
+  }
+}
+
+// In place: scores row -> exp(scores - max) over the first `keys` (the padding becomes 0);
+// returns 1 / sum.
+__attribute__((target("avx512f"))) float softmax_numerators(float* row, int keys, int64_t keys_padded) {
+  __m512 m = _mm512_set1_ps(-INFINITY);
+  int j = 0;
+  for (; j + kLanes <= keys; j += kLanes) m = _mm512_max_ps(m, _mm512_loadu_ps(row + j));
+  const __mmask16 tail = static_cast<__mmask16>((1u << (keys - j)) - 1);
+  if (keys > j) m = _mm512_mask_max_ps(m, tail, m, _mm512_maskz_loadu_ps(tail, row + j));
+  const __m512 max = _mm512_set1_ps(_mm512_reduce_max_ps(m));
+  __m512 sum = _mm512_setzero_ps();
+  for (j = 0; j + kLanes <= keys; j += kLanes) {
+    const __m512 e = exp_nonpositive(_mm512_sub_ps(_mm512_loadu_ps(row + j), max));
+    _mm512_storeu_ps(row + j, e);
+    sum = _mm512_add_ps(sum, e);
+  }
+  for (; j < keys_padded; j += kLanes) {
+    const __mmask16 valid = j < keys ? static_cast<__mmask16>(keys - j >= kLanes ? 0xffff : (1u << (keys - j)) - 1) : 0;
+    const __m512 e = _mm512_maskz_mov_ps(valid, exp_nonpositive(_mm512_sub_ps(_mm512_loadu_ps(row + j), max)));
+    _mm512_storeu_ps(row + j, e);
+    sum = _mm512_add_ps(sum, e);
+  }
+  return 1.0f / _mm512_reduce_add_ps(sum);
+}
+
+// out_r = inverse_sum_r * sum_j p[r][j] v_j for up to four 16-float vectors of the head
+// (d0 is the first vector; `tail` masks the last one).
+// V (a compile-time count, so the accumulators stay in registers) vectors of 16 floats.
+template <int R, int V>
+__attribute__((target("avx512f"))) void weighted_values(const float* p, int64_t keys_padded, int keys, const float* v,
+                                                        int64_t v_stride, int d0, __mmask16 tail,
+                                                        const float* inverse_sums, float* out, int64_t out_stride) {
+  __m512 acc[R][V];
+  for (int r = 0; r < R; ++r)
+    for (int c = 0; c < V; ++c) acc[r][c] = _mm512_setzero_ps();
+  for (int j = 0; j < keys; ++j) {
+    __m512 vv[V];
+    for (int c = 0; c < V; ++c)
+      vv[c] = _mm512_maskz_loadu_ps(c == V - 1 ? tail : 0xffff, v + j * v_stride + d0 + c * kLanes);
+    for (int r = 0; r < R; ++r) {
+      const __m512 pr = _mm512_set1_ps(p[r * keys_padded + j]);
+      for (int c = 0; c < V; ++c) acc[r][c] = _mm512_fmadd_ps(pr, vv[c], acc[r][c]);
+    }
+  }
+  for (int r = 0; r < R; ++r) {
+    const __m512 inv = _mm512_set1_ps(inverse_sums[r]);
+    for (int c = 0; c < V; ++c)
+      _mm512_mask_storeu_ps(out + r * out_stride + d0 + c * kLanes, c == V - 1 ? tail : 0xffff,
+                            _mm512_mul_ps(acc[r][c], inv));
+  }
+}
+
+template <int R>
+__attribute__((target("avx512f"))) void attend_rows(const HeadMatrices& m, int64_t row, int keys, int hd, float scale,
+                                                    const float* kt, int64_t keys_padded, float* scores) {
+  scores_block<R>(m.q + row * m.q_stride, m.q_stride, kt, keys_padded, hd, scale, scores);
+  float inverse_sums[R];
+  for (int r = 0; r < R; ++r) inverse_sums[r] = softmax_numerators(scores + r * keys_padded, keys, keys_padded);
+  const int vectors_total = (hd + kLanes - 1) / kLanes;
+  for (int c0 = 0; c0 < vectors_total; c0 += 4) {
+    const int vectors = std::min(4, vectors_total - c0);
+    const int last_width = std::min(kLanes, hd - (c0 + vectors - 1) * kLanes);
+    const __mmask16 tail = static_cast<__mmask16>(last_width == kLanes ? 0xffff : (1u << last_width) - 1);
+    auto run = [&](auto vector_count) {
+      weighted_values<R, decltype(vector_count)::value>(scores, keys_padded, keys, m.v, m.v_stride, c0 * kLanes, tail,
+                                                         inverse_sums, m.out + row * m.out_stride, m.out_stride);
+    };
+    switch (vectors) {
+      case 1: run(std::integral_constant<int, 1>()); break;
+      case 2: run(std::integral_constant<int, 2>()); break;
+      case 3: run(std::integral_constant<int, 3>()); break;
+      default: run(std::integral_constant<int, 4>()); break;
+    }
+  }
+}
+
+}  // namespace
+
+bool fused_attention_available() { return __builtin_cpu_supports("avx512f"); }
+
+int64_t fused_attention_work_floats(int key_tokens, int head_dim) {
+  return padded_keys(key_tokens) * (2 * head_dim + kRows);
+}
+
+__attribute__((target("avx512f"))) void fused_attention_head(const HeadMatrices& m, int query_tokens, int key_tokens,
+                                                             int head_dim, float scale, float* work) {
+  const int64_t keys_padded = padded_keys(key_tokens);
+  float* kt = work;                                     // [hd][keys_padded]
+  float* scores = kt + head_dim * keys_padded;          // [kRows][keys_padded]
+  float* values = scores + kRows * keys_padded;         // [key_tokens][hd], contiguous
+  // Contiguous values: rows of the qkv activations lie 3 * hidden floats apart, further than
+  // the hardware prefetchers follow.
+  for (int j = 0; j < key_tokens; ++j) std::memcpy(values + j * head_dim, m.v + j * m.v_stride, sizeof(float) * head_dim);
+  HeadMatrices packed = m;
+  packed.v = values;
+  packed.v_stride = head_dim;
+  // Key-major order: each key row is read once, and the 64 (head_dim) output rows being
+  // written stay in L1.
+  for (int j = 0; j < key_tokens; ++j)
+    for (int d = 0; d < head_dim; ++d) kt[d * keys_padded + j] = m.k[j * m.k_stride + d];
+  for (int d = 0; d < head_dim; ++d) std::fill(kt + d * keys_padded + key_tokens, kt + (d + 1) * keys_padded, 0.0f);
+  int64_t row = 0;
+  for (; row + kRows <= query_tokens; row += kRows)
+    attend_rows<kRows>(packed, row, key_tokens, head_dim, scale, kt, keys_padded, scores);
+  for (; row < query_tokens; ++row) attend_rows<1>(packed, row, key_tokens, head_dim, scale, kt, keys_padded, scores);
+}
+
+}  // namespace vit

@@ -1,0 +1,26 @@
+// softmax(Q K^T * scale) V for one head at a time, fused so the scores never leave the cache:
+// AVX-512 code chosen at run time. multi_head_attention uses it where the CPU has AVX-512.
+#pragma once
+#include <cstdint>
+
+namespace vit {
+
+bool fused_attention_available();
+
+// One head: q [Tq, hd], k and v [Tk, hd], out [Tq, hd], each row-major with its own row
+// stride. work: fused_attention_work_floats(Tk, hd) floats, private to the calling thread.
+struct HeadMatrices {
+  const float* q;
+  int64_t q_stride;
+  const float* k;
+  int64_t k_stride;
+  const float* v;
+  int64_t v_stride;
+  float* out;
+  int64_t out_stride;
+};
+int64_t fused_attention_work_floats(int key_tokens, int head_dim);
+void fused_attention_head(const HeadMatrices& m, int query_tokens, int key_tokens, int head_dim, float scale,
+                          float* work);
+
+}  // namespace vit
