@@ -6,9 +6,11 @@ model and batch size:
   1. builds the model once per architecture with peers/vit_torch.py (ONNX file, vitcpp
      folder, inputs and PyTorch logits, all from one set of seeded weights);
   2. checks once that vitcpp (vitbench --input --logits), onnxruntime and PyTorch logits agree (max abs diff);
-  3. runs vitcpp, onnxruntime and PyTorch as separate short processes, round after round
-     (the order rotates each round), and reports per round the latency ratio vitcpp/peer
-     (below 1: vitcpp faster) and its median over rounds.
+  3. runs vitcpp (float32, and bf16/int8 unless --dtypes says otherwise), onnxruntime and
+     PyTorch as separate short processes, round after round (the order rotates each round),
+     and reports per round the latency ratio vitcpp/peer (below 1: vitcpp faster) and its
+     median over rounds; bf16 and int8 are compared with the peers' float32 and their logits
+     with PyTorch's (cosine, top-1).
 Each run's figure is the median latency of its timed iterations, sized to about --target-s.
 """
 import argparse
@@ -26,8 +28,12 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 PEERS = os.path.join(HERE, "peers")
 SHORT = {"vit_tiny_patch16_224": "ViT-Ti/16", "vit_small_patch16_224": "ViT-S/16",
          "vit_base_patch16_224": "ViT-B/16", "vit_large_patch16_224": "ViT-L/16"}
-ENGINES = ("vitcpp", "ort", "torch")
+PEERS_TIMED = ("ort", "torch")
 PEER_NAMES = {"ort": "onnxruntime", "torch": "PyTorch"}
+
+
+def vitcpp_engine(dtype):
+    return "vitcpp" if dtype == "f32" else f"vitcpp-{dtype}"
 
 
 def run_json(cmd):
@@ -66,6 +72,19 @@ class Runner:
 
     def check(self, arch, batch):
         folder, t = self.model_dir(arch), str(self.args.threads)
+        reduced = {}
+        torch_logits = np.load(os.path.join(folder, f"logits_torch_b{batch}.npy")).astype(np.float64)
+        for dtype in self.args.dtypes:
+            if dtype == "f32":
+                continue
+            path = os.path.join(folder, f"logits_vitcpp_{dtype}_b{batch}.npy")
+            run_json([self.vitbench, "--model", os.path.join(folder, "vitcpp"), "--dtype", dtype, "--input",
+                      os.path.join(folder, f"input_b{batch}.npy"), "--logits", path, "--threads", t,
+                      "--warmup", "0", "--iters", "1", "--no-peak", "--json"])
+            got = np.load(path).astype(np.float64)
+            cosine = np.sum(got * torch_logits, 1) / np.sqrt(np.sum(got * got, 1) * np.sum(torch_logits ** 2, 1))
+            reduced[dtype] = {"min_cosine_vs_torch": float(cosine.min()),
+                              "same_top1": bool(np.array_equal(got.argmax(1), torch_logits.argmax(1)))}
         pixels = os.path.join(folder, f"input_b{batch}.npy")
         ours, ort = (os.path.join(folder, f"logits_{e}_b{batch}.npy") for e in ("vitcpp", "ort"))
         run_json([self.vitbench, "--model", os.path.join(folder, "vitcpp"), "--input", pixels, "--logits", ours,
@@ -78,13 +97,16 @@ class Runner:
         return {"max_abs_logit": float(np.max(np.abs(logits["torch"]))), "vitcpp_vs_torch": diff("vitcpp", "torch"),
                 "ort_vs_torch": diff("ort", "torch"), "vitcpp_vs_ort": diff("vitcpp", "ort"),
                 "same_top1": bool(np.array_equal(logits["vitcpp"].argmax(1), logits["torch"].argmax(1)) and
-                                  np.array_equal(logits["ort"].argmax(1), logits["torch"].argmax(1)))}
+                                  np.array_equal(logits["ort"].argmax(1), logits["torch"].argmax(1))),
+                "reduced": reduced}
 
     def command(self, engine, arch, batch, warmup, iters, torch_mode="best"):
         folder, common = self.model_dir(arch), ["--batch", str(batch), "--threads", str(self.args.threads),
                                                 "--warmup", str(warmup), "--iters", str(iters)]
-        if engine == "vitcpp":
-            return [self.vitbench, "--model", os.path.join(folder, "vitcpp"), "--no-peak", "--json"] + common
+        if engine.startswith("vitcpp"):
+            dtype = engine.partition("-")[2] or "f32"
+            return [self.vitbench, "--model", os.path.join(folder, "vitcpp"), "--dtype", dtype, "--no-peak",
+                    "--json"] + common
         if engine == "ort":
             return ["node", os.path.join(PEERS, "ort_bench.js"), "--model", os.path.join(folder, "model.onnx")] + common
         return ["/usr/bin/python3", os.path.join(PEERS, "vit_torch.py"), "time", "--arch", arch,
@@ -115,11 +137,27 @@ def markdown(results, machine, args):
              "vitcpp/PyTorch by round | median |",
              "|---|---|---|---|---|---|---|---|---|"]
     for r in results:
-        ms = {e: statistics.median(r["ms"][e]) for e in ENGINES}
+        ms = {e: statistics.median(v) for e, v in r["ms"].items()}
+        ratios = r["ratios"]["vitcpp"]
         lines.append(f"| {SHORT.get(r['arch'], r['arch'])} | {r['batch']} | {ms['vitcpp']:.1f} | {ms['ort']:.1f} | "
-                     f"{ms['torch']:.1f} ({r['torch_mode']}) | {fmt_ratios(r['ratios']['ort'])} | "
-                     f"**{statistics.median(r['ratios']['ort']):.2f}** | {fmt_ratios(r['ratios']['torch'])} | "
-                     f"**{statistics.median(r['ratios']['torch']):.2f}** |")
+                     f"{ms['torch']:.1f} ({r['torch_mode']}) | {fmt_ratios(ratios['ort'])} | "
+                     f"**{statistics.median(ratios['ort']):.2f}** | {fmt_ratios(ratios['torch'])} | "
+                     f"**{statistics.median(ratios['torch']):.2f}** |")
+    reduced = [d for d in args.dtypes if d != "f32"]
+    if reduced:
+        lines += ["", "Reduced precision (vitcpp only; the peers stay float32): latency ratio against ONNX Runtime "
+                  "float32 in the same rounds, median in bold, and agreement with PyTorch's float32 logits.", "",
+                  "| model | batch | dtype | vitcpp ms | ORT fp32 ms | vitcpp/ORT by round | median | "
+                  "ORT/vitcpp | logits cosine vs PyTorch (min) | same top-1 |",
+                  "|---|---|---|---|---|---|---|---|---|---|"]
+        for r in results:
+            for d in reduced:
+                e, agree = vitcpp_engine(d), r["check"]["reduced"][d]
+                ratio = statistics.median(r["ratios"][e]["ort"])
+                lines.append(f"| {SHORT.get(r['arch'], r['arch'])} | {r['batch']} | {d} | "
+                             f"{statistics.median(r['ms'][e]):.1f} | {statistics.median(r['ms']['ort']):.1f} | "
+                             f"{fmt_ratios(r['ratios'][e]['ort'])} | **{ratio:.2f}** | {1 / ratio:.2f}x | "
+                             f"{agree['min_cosine_vs_torch']:.6f} | {'yes' if agree['same_top1'] else 'NO'} |")
     lines += ["", "Logits agreement on the same weights and input (max abs difference):", "",
               "| model | batch | max abs logit | vitcpp vs PyTorch | ORT vs PyTorch | vitcpp vs ORT | same top-1 |",
               "|---|---|---|---|---|---|---|"]
@@ -142,7 +180,10 @@ def main():
     p.add_argument("--target-s", type=float, default=1.0,
                    help="timed seconds of vitcpp per run, which sets the iterations (2..30) for all engines")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--dtypes", default="f32,bf16,int8",
+                   help="vitcpp precisions to time each round (f32 is always included; the peers run float32)")
     args = p.parse_args()
+    args.dtypes = ["f32"] + [d for d in args.dtypes.split(",") if d and d != "f32"]
     os.makedirs(args.out, exist_ok=True)
     runner, configs, start = Runner(args), parse_configs(args.configs), time.time()
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
@@ -176,19 +217,23 @@ def main():
         torch_mode = torch_probe["mode"]
         log(f"  {warmup} warmup + {iters} iterations per run; PyTorch: {torch_mode} is faster "
             f"(eager {torch_probe['eager']['median_ms']:.1f} ms, jit {torch_probe['jit']['median_ms']:.1f} ms)")
-        ms = {e: [] for e in ENGINES}
-        ratios = {"ort": [], "torch": []}
+        ours = [vitcpp_engine(d) for d in args.dtypes]
+        engines = ours + list(PEERS_TIMED)
+        ms = {e: [] for e in engines}
+        ratios = {e: {peer: [] for peer in PEERS_TIMED} for e in ours}
         for r in range(args.rounds):
-            order = ENGINES[r % 3:] + ENGINES[:r % 3]
+            shift = r % len(engines)
+            order = engines[shift:] + engines[:shift]
             round_ms = {e: run_json(runner.command(e, arch, batch, warmup, iters, torch_mode))["median_ms"]
                         for e in order}
-            for e in ENGINES:
+            for e in engines:
                 ms[e].append(round_ms[e])
-            for peer in ratios:
-                ratios[peer].append(round_ms["vitcpp"] / round_ms[peer])
-            log(f"  round {r + 1}: vitcpp {round_ms['vitcpp']:.1f} ms, ort {round_ms['ort']:.1f} ms, torch "
-                f"{round_ms['torch']:.1f} ms -> vitcpp/ort {ratios['ort'][-1]:.2f}, "
-                f"vitcpp/torch {ratios['torch'][-1]:.2f}")
+            for e in ours:
+                for peer in PEERS_TIMED:
+                    ratios[e][peer].append(round_ms[e] / round_ms[peer])
+            log(f"  round {r + 1}: " + ", ".join(f"{e} {round_ms[e]:.1f} ms" for e in engines) + " -> " +
+                ", ".join(f"{e}/ort {ratios[e]['ort'][-1]:.2f}" for e in ours) +
+                f", vitcpp/torch {ratios['vitcpp']['torch'][-1]:.2f}")
         results.append({"arch": arch, "batch": batch, "warmup": warmup, "iters": iters, "torch_mode": torch_mode,
                         "torch_probe": torch_probe, "check": check, "ms": ms, "ratios": ratios})
 

@@ -67,8 +67,12 @@ void cold(const json& r, std::ostream& out) {
         << " ms, first forward " << fixed(c["first_forward_ms"], 1) << " ms, peak RSS "
         << fixed(c["peak_rss_mb"], 1) << " MiB)\n";
   out << "  median " << fixed(r["median_ms"], 1) << " ms, min " << fixed(r["min_ms"], 1) << ", max "
-      << fixed(r["max_ms"], 1) << "; peak RSS " << fixed(r["peak_rss_mb"], 1) << " MiB\n  ("
-      << r["note"].get<std::string>() << ")\n";
+      << fixed(r["max_ms"], 1) << "; peak RSS " << fixed(r["peak_rss_mb"], 1) << " MiB for "
+      << fixed(r["weights_mib"], 1) << " MiB of weights\n  (" << r["note"].get<std::string>() << ")\n"
+      << "  first touch of fresh memory just before: " << fixed(r["first_touch_ms_per_100_mib"], 1)
+      << " ms per 100 MiB; at that rate packed float32 weights of this size cost "
+      << fixed(r["first_touch_ms_per_100_mib"].get<double>() * r["weights_mib"].get<double>() / 100, 0)
+      << " ms to fault in\n";
 }
 
 }  // namespace
