@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <cstring>
 #include <map>
 #include <mutex>
 #include <tuple>
@@ -313,28 +312,6 @@ void MatmulRunner::strided_matmul(const StridedMatmul& m, const float* a, const 
   primitive.execute(stream, {{DNNL_ARG_SRC, dnnl::memory(a_md, engine, const_cast<float*>(a))},
                              {DNNL_ARG_WEIGHTS, dnnl::memory(b_md, engine, const_cast<float*>(b))},
                              {DNNL_ARG_DST, dnnl::memory(c_md, engine, c)}});
-  stream.wait();
-}
-
-void MatmulRunner::layer_norm(const float* x, float* y, int64_t rows, int64_t dim, const float* weight,
-                              const float* bias, float eps) const {
-  float eps_bits_source = eps;
-  int32_t eps_bits;
-  std::memcpy(&eps_bits, &eps_bits_source, sizeof eps_bits);
-  std::vector<int64_t> key = {-2, rows, dim, eps_bits};
-  const dnnl::memory::desc md({rows, dim}, dt::f32, tag::ab);
-  dnnl::primitive primitive = state_->get_strided(key, [&] {
-    const auto flags = dnnl::normalization_flags::use_scale | dnnl::normalization_flags::use_shift;
-    return dnnl::layer_normalization_forward(dnnl::layer_normalization_forward::primitive_desc(
-        dnnl::layer_normalization_forward::desc(dnnl::prop_kind::forward_inference, md, eps, flags), state_->engine));
-  });
-  const dnnl::engine& engine = state_->engine;
-  const dnnl::memory::desc channel({dim}, dt::f32, tag::a);
-  dnnl::stream stream(engine);
-  primitive.execute(stream, {{DNNL_ARG_SRC, dnnl::memory(md, engine, const_cast<float*>(x))},
-                             {DNNL_ARG_DST, dnnl::memory(md, engine, y)},
-                             {DNNL_ARG_SCALE, dnnl::memory(channel, engine, const_cast<float*>(weight))},
-                             {DNNL_ARG_SHIFT, dnnl::memory(channel, engine, const_cast<float*>(bias))}});
   stream.wait();
 }
 

@@ -79,9 +79,6 @@ class MatmulRunner {
   void linear(const LinearShape& shape, const float* x, const PackedWeights& weight, const float* bias, float* y,
               Epilogue epilogue, const float* gamma = nullptr) const;
   void strided_matmul(const StridedMatmul& spec, const float* a, const float* b, float* c) const;
-  // LayerNorm over the last dim of a dense [rows, dim] array (y may equal x).
-  void layer_norm(const float* x, float* y, int64_t rows, int64_t dim, const float* weight, const float* bias,
-                  float eps) const;
   // Softmax over the last of 4 dense dims, in place.
   void softmax_last_axis(float* x, const int64_t dims[4]) const;
 

@@ -239,7 +239,7 @@ ForwardResult VitModel::forward(const float* pixels, int batch, int height, int 
     for (size_t i = 0; i < pos->size(); ++i) first_positioned[i] += position[i];
   }
   watch.lap(Op::Tokens);
-  if (c.norm_pre) mm.layer_norm(s.x.data(), s.x.data(), M, D, w.norm_pre_weight.data(), w.norm_pre_bias.data(), c.layer_norm_eps);
+  if (c.norm_pre) layer_norm(s.x.data(), s.x.data(), M, D, w.norm_pre_weight.data(), w.norm_pre_bias.data(), c.layer_norm_eps);
   watch.lap(Op::LayerNorm);
 
   // 4. Pre-norm transformer blocks.
@@ -248,7 +248,7 @@ ForwardResult VitModel::forward(const float* pixels, int batch, int height, int 
   Scratch::fit(s.scores, attention_scratch_size(self_attention));
   for (int i = 0; i < c.num_layers; ++i) {
     const LayerWeights& l = w.layers[i];
-    mm.layer_norm(s.x.data(), s.normed.data(), M, D, l.norm1_weight.data(), l.norm1_bias.data(), c.layer_norm_eps);
+    layer_norm(s.x.data(), s.normed.data(), M, D, l.norm1_weight.data(), l.norm1_bias.data(), c.layer_norm_eps);
     watch.lap(Op::LayerNorm);
     const LayerLinears& linear = layers_[i];
     run(mm, M, s.normed.data(), linear.qkv, s.qkv.data(), Epilogue::None);
@@ -266,7 +266,7 @@ ForwardResult VitModel::forward(const float* pixels, int batch, int height, int 
     watch.lap(Op::Attention);
     run(mm, M, s.attended.data(), linear.proj, s.x.data(), Epilogue::AddToOutput, data_or_null(l.layer_scale1));
     watch.lap(Op::ProjGemm);
-    mm.layer_norm(s.x.data(), s.normed.data(), M, D, l.norm2_weight.data(), l.norm2_bias.data(), c.layer_norm_eps);
+    layer_norm(s.x.data(), s.normed.data(), M, D, l.norm2_weight.data(), l.norm2_bias.data(), c.layer_norm_eps);
     watch.lap(Op::LayerNorm);
     run(mm, M, s.normed.data(), linear.fc1, s.hidden.data(), activation_epilogue(c.activation));
     watch.lap(Op::Fc1Gemm);
@@ -274,7 +274,7 @@ ForwardResult VitModel::forward(const float* pixels, int batch, int height, int 
     watch.lap(Op::Fc2Gemm);
   }
   if (c.final_norm)
-    mm.layer_norm(s.x.data(), s.x.data(), M, D, w.final_norm_weight.data(), w.final_norm_bias.data(), c.layer_norm_eps);
+    layer_norm(s.x.data(), s.x.data(), M, D, w.final_norm_weight.data(), w.final_norm_bias.data(), c.layer_norm_eps);
   watch.lap(Op::LayerNorm);
 
   ForwardResult result;
@@ -323,14 +323,14 @@ ForwardResult VitModel::forward(const float* pixels, int batch, int height, int 
                            attended.data(), D, D, scores.data());
       run(mm, batch, attended.data(), map_proj_, pooled.data(), Epilogue::None);
       std::vector<float> normed(pooled.size()), hidden(static_cast<size_t>(batch) * I);
-      mm.layer_norm(pooled.data(), normed.data(), batch, D, m.norm_weight.data(), m.norm_bias.data(), c.layer_norm_eps);
+      layer_norm(pooled.data(), normed.data(), batch, D, m.norm_weight.data(), m.norm_bias.data(), c.layer_norm_eps);
       run(mm, batch, normed.data(), map_fc1_, hidden.data(), activation_epilogue(c.activation));
       run(mm, batch, hidden.data(), map_fc2_, pooled.data(), Epilogue::AddToOutput);
       break;
     }
   }
   if (c.fc_norm)
-    mm.layer_norm(pooled.data(), pooled.data(), batch, D, w.fc_norm_weight.data(), w.fc_norm_bias.data(), c.layer_norm_eps);
+    layer_norm(pooled.data(), pooled.data(), batch, D, w.fc_norm_weight.data(), w.fc_norm_bias.data(), c.layer_norm_eps);
 
   watch.lap(Op::Pool);
 
