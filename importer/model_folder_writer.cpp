@@ -19,8 +19,12 @@ namespace vit {
 
 namespace {
 
+// Missing parent folders are created first (like mkdir -p), so `--out new/place/model` works.
 std::string make_temp_dir_beside(const fs::path& target) {
   fs::path parent = target.parent_path().empty() ? fs::path(".") : target.parent_path();
+  std::error_code error;
+  fs::create_directories(parent, error);
+  if (error) fail(target.string(), "cannot create its parent folder: " + error.message());
   std::string pattern = (parent / ("." + target.filename().string() + ".tmp-XXXXXX")).string();
   if (!::mkdtemp(pattern.data()))
     fail(target.string(), std::string("cannot create a temporary folder beside it: ") + std::strerror(errno));

@@ -1,6 +1,8 @@
 // What vitimport refuses, with which message and exit code, and that it leaves no folder.
 #include <filesystem>
 
+#include <fstream>
+
 #include <gtest/gtest.h>
 
 #include "test_support/shared_data.h"
@@ -90,6 +92,18 @@ TEST(Refused, ExistingFolderNeedsOverwrite) {
   EXPECT_NE(output.find("already exists (pass --overwrite to replace it)"), std::string::npos) << output;
   EXPECT_EQ(test::run_command(cmd + " --overwrite", &output), 0) << output;
   EXPECT_TRUE(fs::exists(out + "/model.safetensors"));
+}
+
+TEST(Refused, MissingParentFoldersAreCreatedAndAFileInTheWayIsNamed) {
+  VIT_REQUIRE_SHARED();
+  const std::string scratch = test::scratch_dir("nested");
+  std::string output;
+  const std::string cmd = test::tool_path("vitimport") + " --checkpoint " + test::fixture("vit_classifier") + " --out ";
+  EXPECT_EQ(test::run_command(cmd + scratch + "/new/place/model", &output), 0) << output;
+  EXPECT_TRUE(fs::exists(scratch + "/new/place/model/model.safetensors"));
+  std::ofstream(scratch + "/a_file") << "x";
+  EXPECT_EQ(test::run_command(cmd + scratch + "/a_file/model", &output), 2) << output;
+  EXPECT_NE(output.find("cannot create its parent folder"), std::string::npos) << output;
 }
 
 TEST(Refused, VerificationFailureExitsOneAndWritesNothing) {
