@@ -108,6 +108,11 @@ json run_peak(const BenchOptions& o) {
                       {"best_gflops", r.best_gflops}, {"median_gflops", r.median_gflops}});
   j["shapes"] = shapes;
   j["peak_gflops"] = peak_gflops(rates);
+  if (o.shapes.empty()) {
+    const GemmRate fc1 = measure_in_model_fc1(o.peak_seconds);
+    j["in_model_fc1"] = {{"m", fc1.shape.rows}, {"k", fc1.shape.inputs}, {"n", fc1.shape.outputs}, {"runs", fc1.runs},
+                         {"best_gflops", fc1.best_gflops}, {"median_gflops", fc1.median_gflops}};
+  }
   return j;
 }
 

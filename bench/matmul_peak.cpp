@@ -34,6 +34,35 @@ std::vector<GemmRate> measure_gemm_rates(const std::vector<LinearShape>& shapes,
   return rates;
 }
 
+GemmRate measure_in_model_fc1(double min_seconds, int copies) {
+  const LinearShape s{197, 768, 3072};
+  MatmulRunner runner;
+  const std::vector<float> x = random_pixels(static_cast<size_t>(s.rows * s.inputs), 1);
+  const std::vector<float> b = random_pixels(static_cast<size_t>(s.outputs), 3);
+  std::vector<PackedWeights> weights;
+  for (int i = 0; i < copies; ++i) {
+    const std::vector<float> w = random_pixels(static_cast<size_t>(s.outputs * s.inputs), 10 + i);
+    weights.push_back(runner.pack(w.data(), s.inputs, s.outputs));
+  }
+  std::vector<float> y(static_cast<size_t>(s.rows * s.outputs));
+  size_t next = 0;
+  auto run = [&] {
+    runner.linear(s, x.data(), weights[next], b.data(), y.data(), Epilogue::GeluErf);
+    next = (next + 1) % weights.size();
+  };
+  for (int i = 0; i < copies; ++i) run();  // primitive created, every copy touched once
+  std::vector<double> samples;
+  const double start = now_ms();
+  while (samples.size() < 3 * static_cast<size_t>(copies) || now_ms() - start < min_seconds * 1000.0) {
+    const double t = now_ms();
+    run();
+    samples.push_back(now_ms() - t);
+  }
+  const LatencyStats stats = summarize(samples);
+  const double flops = 2.0 * s.rows * s.inputs * s.outputs;
+  return {s, stats.count, flops / (stats.min_ms * 1e6), flops / (stats.median_ms * 1e6)};
+}
+
 std::vector<LinearShape> default_peak_shapes() {
   return {{2048, 2048, 2048}, {197, 768, 2304}, {197, 768, 3072}, {197, 3072, 768}, {1576, 768, 3072}};
 }
