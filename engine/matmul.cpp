@@ -242,6 +242,13 @@ Precision precision_from_name(const std::string& name, const std::string& where)
 }
 
 PackedWeights MatmulRunner::pack(const float* weight, int64_t inputs, int64_t outputs, Precision precision) const {
+  return pack_blocks(inputs, {outputs}, precision, [weight](size_t) { return weight; });
+}
+
+PackedWeights MatmulRunner::pack_blocks(int64_t inputs, const std::vector<int64_t>& block_outputs, Precision precision,
+                                        const std::function<const float*(size_t)>& block) const {
+  int64_t outputs = 0;
+  for (int64_t n : block_outputs) outputs += n;
   // oneDNN picks the same blocked layout for every row count (checked for f32, bf16 and int8 on
   // AVX-512), so one packing serves every batch size.
   const dt type = precision == Precision::BF16 ? dt::bf16 : precision == Precision::Int8 ? dt::s8 : dt::f32;
@@ -261,20 +268,55 @@ PackedWeights MatmulRunner::pack(const float* weight, int64_t inputs, int64_t ou
   auto holder = std::make_shared<Packed>(Packed{buffer, dnnl::memory(layout, state_->engine, buffer.get())});
   std::shared_ptr<dnnl::memory> packed(holder, &holder->memory);
   PackedWeights result;
-  std::vector<int8_t> quantized;
-  dnnl::memory plain(plain_weights(inputs, outputs), state_->engine, const_cast<float*>(weight));
-  if (precision == Precision::Int8) {
-    quantized.resize(static_cast<size_t>(inputs * outputs));
-    result.scales_ = quantize_rows(weight, outputs, inputs, quantized.data());
-    plain = dnnl::memory(dnnl::memory::desc({inputs, outputs}, dt::s8, tag::ba), state_->engine, quantized.data());
-  }
-  dnnl::stream stream(state_->engine);
-  dnnl::reorder(plain, *packed).execute(stream, plain, *packed);
-  stream.wait();
   result.inputs_ = inputs;
   result.outputs_ = outputs;
   result.precision_ = precision;
   result.memory_ = packed;
+  dnnl::stream stream(state_->engine);
+  auto reorder = [&](const dnnl::memory& from, const dnnl::memory& to) {
+    dnnl::reorder(from, to).execute(stream, const_cast<dnnl::memory&>(from), const_cast<dnnl::memory&>(to));
+    stream.wait();
+  };
+
+  // Each block straight into its part of the packed layout, when the block boundaries fall on
+  // the layout's blocking (oneDNN keeps each group of 64 outputs contiguous): no stacked copy
+  // (85 MB for ViT-B's q/k/v). int8 layouts carry compensation terms, so they always stack.
+  std::vector<dnnl::memory::desc> parts;
+  if (precision != Precision::Int8) {
+    try {
+      int64_t offset = 0;
+      for (int64_t n : block_outputs) {
+        parts.push_back(layout.submemory_desc({inputs, n}, {0, offset}));
+        offset += n;
+      }
+    } catch (const dnnl::error&) {
+      parts.clear();
+    }
+  }
+  if (!parts.empty()) {
+    for (size_t i = 0; i < parts.size(); ++i)
+      reorder(dnnl::memory(plain_weights(inputs, block_outputs[i]), state_->engine, const_cast<float*>(block(i))),
+              dnnl::memory(parts[i], state_->engine, buffer.get()));
+    return result;
+  }
+  std::vector<float> stacked;
+  const float* matrix = block_outputs.size() == 1 ? block(0) : nullptr;
+  if (!matrix) {
+    stacked.resize(static_cast<size_t>(inputs * outputs));
+    int64_t offset = 0;
+    for (size_t i = 0; i < block_outputs.size(); ++i) {
+      std::copy_n(block(i), block_outputs[i] * inputs, &stacked[offset * inputs]);
+      offset += block_outputs[i];
+    }
+    matrix = stacked.data();
+  }
+  if (precision != Precision::Int8) {
+    reorder(dnnl::memory(plain_weights(inputs, outputs), state_->engine, const_cast<float*>(matrix)), *packed);
+    return result;
+  }
+  std::vector<int8_t> quantized(static_cast<size_t>(inputs * outputs));
+  result.scales_ = quantize_rows(matrix, outputs, inputs, quantized.data());
+  reorder(dnnl::memory(dnnl::memory::desc({inputs, outputs}, dt::s8, tag::ba), state_->engine, quantized.data()), *packed);
   return result;
 }
 

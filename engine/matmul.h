@@ -2,6 +2,7 @@
 // weights reordered once into the layout oneDNN prefers.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -73,6 +74,10 @@ class MatmulRunner {
   // weight: [outputs, inputs] row-major (PyTorch layout). Throws Error when this CPU has no
   // implementation for the precision.
   PackedWeights pack(const float* weight, int64_t inputs, int64_t outputs, Precision precision = Precision::F32) const;
+  // The same for a matrix given as row blocks stacked along the outputs (q, k, v), each block
+  // [block_outputs[i], inputs] read through block(i) only until block(i + 1) is asked for.
+  PackedWeights pack_blocks(int64_t inputs, const std::vector<int64_t>& block_outputs, Precision precision,
+                            const std::function<const float*(size_t block)>& block) const;
 
   // x: [rows, inputs] row-major; bias: [outputs] or null; y: [rows, outputs] (read too for
   // AddToOutput); gamma: [outputs] or null.

@@ -27,7 +27,7 @@ Epilogue activation_epilogue(Activation activation) {
 const float* data_or_null(const Floats& v) { return v.empty() ? nullptr : v.data(); }
 
 // Packs linear layers, stacking the row blocks of several [outputs_each, inputs] matrices (and
-// their biases) so q/k/v (or k/v) run as a single GEMM. Matrices the weights left empty come
+// their biases) into one packed matrix so q/k/v (or k/v) run as a single GEMM. Matrices the weights left empty come
 // from a MatrixSource. Plain matrices are released as soon as they are packed: the forward
 // pass reads only the packed copy, and releasing them one by one keeps the peak memory of
 // loading near one copy of the weights.
@@ -58,19 +58,12 @@ class LinearPacker {
   PackedLinear pack(const std::vector<Floats*>& weights, const std::vector<const Floats*>& biases, int64_t inputs,
                     int64_t outputs_each, Precision precision) {
     const int64_t outputs = outputs_each * static_cast<int64_t>(weights.size());
-    const float* matrix = nullptr;
-    if (weights.size() == 1) {
-      matrix = read(weights[0]);
-    } else {
-      const size_t part = static_cast<size_t>(outputs_each * inputs);
-      stacked_.resize(part * weights.size());
-      for (size_t i = 0; i < weights.size(); ++i) std::copy_n(read(weights[i]), part, &stacked_[i * part]);
-      matrix = stacked_.data();
-    }
+    const std::vector<int64_t> blocks(weights.size(), outputs_each);
     Floats bias;
     for (const Floats* b : biases) bias.insert(bias.end(), b->begin(), b->end());
     if (bias.size() != static_cast<size_t>(outputs)) bias.clear();  // no biases (e.g. qkv_bias=False)
-    PackedLinear packed{mm_.pack(matrix, inputs, outputs, precision), std::move(bias)};
+    PackedLinear packed{mm_.pack_blocks(inputs, blocks, precision, [&](size_t i) { return read(weights[i]); }),
+                        std::move(bias)};
     for (Floats* w : weights) Floats().swap(*w);
     return packed;
   }
@@ -86,7 +79,7 @@ class LinearPacker {
   Precision precision_;
   const MatrixSource& source_;
   std::map<const Floats*, WeightSlot> slots_;
-  Floats converted_, stacked_;  // reused across matrices: fewer page faults while loading
+  Floats converted_;  // reused across matrices: fewer page faults while loading
 };
 
 void run(const MatmulRunner& mm, int64_t rows, const float* x, const PackedLinear& l, float* y, Epilogue epilogue,
