@@ -96,7 +96,8 @@ void require_identical(const ForwardResult& a, const ForwardResult& b, const std
   for (const char* kind : {"logits", "pre_logits", "features"}) {
     const auto& x = output_of(a, kind);
     const auto& y = output_of(b, kind);
-    if (x.size() != y.size() || std::memcmp(x.data(), y.data(), x.size() * sizeof(float)) != 0)
+    // memcmp, not ==: NaN outputs must reproduce too (an empty vector may have no data pointer).
+    if (x.size() != y.size() || (!x.empty() && std::memcmp(x.data(), y.data(), x.size() * sizeof(float)) != 0))
       fail(dir, std::string("the written folder does not reproduce the verified ") + kind + " bit for bit");
   }
 }
