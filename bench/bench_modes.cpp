@@ -86,12 +86,13 @@ json run_latency(const VitModel& model, double load_ms, const BenchOptions& o) {
   j["gflop_per_forward"] = flops / 1e9;
   j["gflops"] = flops / (stats.median_ms * 1e6);
   if (o.measure_peak) {
-    // The best of a large square GEMM and this model's own fc1 shape, so the fraction is not
-    // flattered by a shape oneDNN happens to run slowly.
+    // The best of a large square GEMM and this model's own fc1 shape, in the model's GEMM
+    // precision, so the fraction is not flattered by a shape oneDNN happens to run slowly.
     const int64_t tokens = static_cast<int64_t>(pixels.batch) * (c.prefix_tokens() + (pixels.height / c.patch_size) *
                                                                                        (pixels.width / c.patch_size));
     const double peak = peak_gflops(
-        measure_gemm_rates({{2048, 2048, 2048}, {tokens, c.hidden_size, c.intermediate_size}}, o.peak_seconds));
+        measure_gemm_rates({{2048, 2048, 2048}, {tokens, c.hidden_size, c.intermediate_size}}, o.peak_seconds,
+                           o.precision));
     j["peak_gflops"] = peak;
     j["fraction_of_peak"] = flops / (stats.median_ms * 1e6) / peak;
   }
@@ -164,7 +165,7 @@ json run_cold(const BenchOptions& o) {
   j["max_ms"] = stats.max_ms;
   j["peak_rss_mb"] = rss;
   j["note"] = "fork to the child's JSON report; file cache as the OS has it (not dropped)";
-  j["weights_mib"] = static_cast<double>(std::filesystem::file_size(o.model_dir + "/model.safetensors")) / (1 << 20);
+  j["weights_mib"] = static_cast<double>(std::filesystem::file_size(o.model_dir + "/" + kWeightsFile)) / (1 << 20);
   j["first_touch_ms_per_100_mib"] = touch_ms / 2.56;
   return j;
 }

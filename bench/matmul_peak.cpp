@@ -9,14 +9,15 @@
 
 namespace vit {
 
-std::vector<GemmRate> measure_gemm_rates(const std::vector<LinearShape>& shapes, double min_seconds) {
+std::vector<GemmRate> measure_gemm_rates(const std::vector<LinearShape>& shapes, double min_seconds,
+                                         Precision precision) {
   MatmulRunner runner;
   std::vector<GemmRate> rates;
   for (const LinearShape& s : shapes) {
     const std::vector<float> x = random_pixels(static_cast<size_t>(s.rows * s.inputs), 1);
     const std::vector<float> w = random_pixels(static_cast<size_t>(s.outputs * s.inputs), 2);
     const std::vector<float> b = random_pixels(static_cast<size_t>(s.outputs), 3);
-    const PackedWeights packed = runner.pack(w.data(), s.inputs, s.outputs);  // as the model does
+    const PackedWeights packed = runner.pack(w.data(), s.inputs, s.outputs, precision);  // as the model does
     std::vector<float> y(static_cast<size_t>(s.rows * s.outputs));
     auto run = [&] { runner.linear(s, x.data(), packed, b.data(), y.data(), Epilogue::None); };
     run();  // creates the primitive and touches the buffers

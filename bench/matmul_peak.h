@@ -16,7 +16,8 @@ struct GemmRate {
 
 // Times y = x W^T + b for each shape (weights packed once, as the model does) for at least
 // `min_seconds` and 3 runs after one warmup.
-std::vector<GemmRate> measure_gemm_rates(const std::vector<LinearShape>& shapes, double min_seconds);
+std::vector<GemmRate> measure_gemm_rates(const std::vector<LinearShape>& shapes, double min_seconds,
+                                         Precision precision = Precision::F32);
 // ViT-B/16's fc1 at batch 1 as the model runs it: with the exact-GELU epilogue, and with the
 // weights read from memory rather than cache (a different one of `copies` packed matrices each
 // call, 36 x 9.4 MB by default, about ViT-B's 330 MB). The rate a forward pass can reach.

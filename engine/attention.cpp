@@ -42,17 +42,24 @@ void fused_multi_head_attention(const AttentionShape& s, HeadView q, HeadView k,
   }
 }
 
+bool runs_fused(AttentionKernel kernel) {
+  static const bool has_avx512 = fused_attention_available();
+  return kernel == AttentionKernel::Fused || (kernel == AttentionKernel::Auto && has_avx512);
+}
+
 }  // namespace
+
+int64_t attention_scratch_size(const AttentionShape& s, AttentionKernel kernel) {
+  return runs_fused(kernel) ? 0 : static_cast<int64_t>(s.batch) * s.heads * s.query_tokens * s.key_tokens;
+}
 
 void multi_head_attention(const MatmulRunner& mm, const AttentionShape& s, HeadView q, HeadView k, HeadView v,
                           float* out, int64_t out_batch_stride, int64_t out_row_stride, float* scores,
                           AttentionKernel kernel) {
-  static const bool has_avx512 = fused_attention_available();
   const int64_t B = s.batch, H = s.heads, hd = s.head_dim, Tq = s.query_tokens, Tk = s.key_tokens;
   const int64_t qB = q.batch_stride == 0 ? 1 : B;
   const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
-  if (kernel == AttentionKernel::Fused || (kernel == AttentionKernel::Auto && has_avx512))
-    return fused_multi_head_attention(s, q, k, v, out, out_batch_stride, out_row_stride, scale);
+  if (runs_fused(kernel)) return fused_multi_head_attention(s, q, k, v, out, out_batch_stride, out_row_stride, scale);
   // scores = scale * Q K^T, with K read transposed through its strides.
   StridedMatmul qk{{qB, H, Tq, hd}, {q.batch_stride, hd, q.row_stride, 1},
                    {B, H, hd, Tk},  {k.batch_stride, hd, 1, k.row_stride},

@@ -23,15 +23,13 @@ struct AttentionShape {
   int key_tokens;
 };
 
-// Floats of scratch multi_head_attention needs for the scores.
-inline int64_t attention_scratch_size(const AttentionShape& s) {
-  return static_cast<int64_t>(s.batch) * s.heads * s.query_tokens * s.key_tokens;
-}
-
 // Fused: one (batch item, head) per task with the scores kept in cache (fused_attention.h,
 // AVX-512 only). OneDnn: batched oneDNN matmuls and softmax over all heads at once, through
 // `scores`. Auto: Fused where the CPU has AVX-512.
 enum class AttentionKernel { Auto, Fused, OneDnn };
+
+// Floats of scratch multi_head_attention needs for the scores (none for the fused kernel).
+int64_t attention_scratch_size(const AttentionShape& s, AttentionKernel kernel = AttentionKernel::Auto);
 
 // out row t of batch b gets the heads concatenated:
 // out[b * out_batch_stride + t * out_row_stride + h * head_dim + d].

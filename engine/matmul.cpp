@@ -119,12 +119,13 @@ struct MatmulRunner::State {
   std::map<Key, Linear> cache;
   std::map<std::vector<int64_t>, dnnl::primitive> strided_cache;
 
-  // Primitives for the attention core, keyed by every number that shapes them.
+  // bfloat16 conversion of activations, keyed by shape and type.
   dnnl::primitive get_reorder(const dnnl::memory::desc& from, const dnnl::memory::desc& to) {
     std::vector<int64_t> key = {-3, from.dims()[0], from.dims()[1], static_cast<int64_t>(to.data_type())};
     return get_strided(key, [&] { return dnnl::reorder(dnnl::reorder::primitive_desc(engine, from, engine, to)); });
   }
 
+  // Primitives other than linear layers, keyed by every number that shapes them.
   template <typename Make>
   dnnl::primitive get_strided(const std::vector<int64_t>& key, Make make) {
     std::lock_guard<std::mutex> lock(mutex);
@@ -190,7 +191,8 @@ struct MatmulRunner::State {
         get_reorder(src.get_desc(), to.get_desc()).execute(stream, {{DNNL_ARG_FROM, src}, {DNNL_ARG_TO, to}});
         stream.wait();
       } else {
-        row_scales = quantize_rows(x, s.rows, s.inputs, static_cast<int8_t*>(static_cast<void*>(converted.data())));
+        row_scales.resize(s.rows);
+        quantize_rows(x, s.rows, s.inputs, static_cast<int8_t*>(static_cast<void*>(converted.data())), row_scales.data());
       }
       src = to;
     }
@@ -270,7 +272,6 @@ PackedWeights MatmulRunner::pack_blocks(int64_t inputs, const std::vector<int64_
   PackedWeights result;
   result.inputs_ = inputs;
   result.outputs_ = outputs;
-  result.precision_ = precision;
   result.memory_ = packed;
   dnnl::stream stream(state_->engine);
   auto reorder = [&](const dnnl::memory& from, const dnnl::memory& to) {
@@ -315,7 +316,8 @@ PackedWeights MatmulRunner::pack_blocks(int64_t inputs, const std::vector<int64_
     return result;
   }
   std::vector<int8_t> quantized(static_cast<size_t>(inputs * outputs));
-  result.scales_ = quantize_rows(matrix, outputs, inputs, quantized.data());
+  result.scales_.resize(outputs);
+  quantize_rows(matrix, outputs, inputs, quantized.data(), result.scales_.data());
   reorder(dnnl::memory(dnnl::memory::desc({inputs, outputs}, dt::s8, tag::ba), state_->engine, quantized.data()), *packed);
   return result;
 }

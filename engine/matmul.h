@@ -27,10 +27,9 @@ struct LinearShape {
 //   BF16: weights rounded once and activations per call to bfloat16, float32 accumulation
 //         (AVX512-BF16 / AMX).
 //   Int8: weights int8 with one scale per output channel (symmetric, max |w| -> 127);
-//         activations int8 with one scale per call (symmetric, dynamic: max |x| -> 127);
-//         int32 accumulation (AVX512-VNNI / AMX), rescaled to float32 before bias and epilogue.
-//         oneDNN 2.6 keeps its fast VNNI kernels only for scales that are per tensor or per
-//         output channel, which is why activations are not scaled per token.
+//         activations int8 with one scale per token, computed at each call (symmetric,
+//         max |x| -> 127); int32 accumulation (AVX512-VNNI / AMX), rescaled to float32 before
+//         bias and epilogue.
 enum class Precision { F32, BF16, Int8 };
 const char* precision_name(Precision precision);  // "f32", "bf16", "int8"
 // The inverse; throws Error(where: ...) for any other name.
@@ -41,13 +40,11 @@ class PackedWeights {
  public:
   int64_t inputs() const { return inputs_; }
   int64_t outputs() const { return outputs_; }
-  Precision precision() const { return precision_; }
   bool empty() const { return !memory_; }
 
  private:
   friend class MatmulRunner;
   int64_t inputs_ = 0, outputs_ = 0;
-  Precision precision_ = Precision::F32;
   std::shared_ptr<const void> memory_;  // a dnnl::memory
   std::vector<float> scales_;           // Int8: per output channel
 };

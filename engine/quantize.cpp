@@ -28,11 +28,9 @@ float quantize_row(const float* x, int64_t count, int8_t* q) {
 
 }  // namespace
 
-std::vector<float> quantize_rows(const float* matrix, int64_t rows, int64_t cols, int8_t* q) {
-  std::vector<float> scales(rows);
+void quantize_rows(const float* matrix, int64_t rows, int64_t cols, int8_t* q, float* scales) {
 #pragma omp parallel for schedule(static) if (rows * cols > 65536)
   for (int64_t r = 0; r < rows; ++r) scales[r] = quantize_row(matrix + r * cols, cols, q + r * cols);
-  return scales;
 }
 
 }  // namespace vit

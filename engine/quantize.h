@@ -2,13 +2,12 @@
 // for activations.
 #pragma once
 #include <cstdint>
-#include <vector>
 
 namespace vit {
 
 // Each row r of a row-major [rows, cols] matrix becomes q = round(x / scale[r]) with
 // scale[r] = max|x| / 127 over the row (1 when the row is all 0; NaN quantizes to 0).
-// Returns the scales.
-std::vector<float> quantize_rows(const float* matrix, int64_t rows, int64_t cols, int8_t* q);
+// Writes the scales to scales[rows].
+void quantize_rows(const float* matrix, int64_t rows, int64_t cols, int8_t* q, float* scales);
 
 }  // namespace vit

@@ -32,7 +32,8 @@ Int8Matrices quantize_storable_matrices(const VitConfig& config, FloatTensors* t
     Int8Matrix& m = int8[slot.name];
     m.shape = it->second.shape;
     m.values.resize(it->second.values.size());
-    m.scales = quantize_rows(it->second.values.data(), m.shape[0], m.shape[1], m.values.data());
+    m.scales.resize(m.shape[0]);
+    quantize_rows(it->second.values.data(), m.shape[0], m.shape[1], m.values.data(), m.scales.data());
     tensors->erase(it);
   }
   return int8;

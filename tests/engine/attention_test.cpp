@@ -67,7 +67,7 @@ TEST_P(Attention, BothKernelsMatchAPlainReference) {
   std::vector<AttentionKernel> kernels = {AttentionKernel::OneDnn};
   if (fused_attention_available()) kernels.push_back(AttentionKernel::Fused);
   for (AttentionKernel kernel : kernels) {
-    std::vector<float> out(expected.size(), NAN), scores(attention_scratch_size(shape));
+    std::vector<float> out(expected.size(), NAN), scores(attention_scratch_size(shape, kernel));
     multi_head_attention(mm, shape, q, k, v, out.data(), out_batch, out_row, scores.data(), kernel);
     double worst = 0;
     for (size_t i = 0; i < out.size(); ++i) worst = std::max(worst, std::fabs(out[i] - expected[i]));
