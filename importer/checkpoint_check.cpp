@@ -16,6 +16,7 @@
 #include "formats/quoted_name.h"
 #include "formats/safetensors.h"
 #include "formats/torch_checkpoint.h"
+#include "importer/checkpoint_source.h"
 
 namespace fs = std::filesystem;
 
@@ -359,13 +360,7 @@ CheckReport check_checkpoint_bytes(const ByteView& bytes, const std::string& whe
 }
 
 CheckReport check_checkpoint(const std::string& path) {
-  std::string file = path;
-  if (fs::is_directory(path)) {
-    file.clear();
-    for (const char* name : {"model.safetensors", "pytorch_model.bin", "open_clip_pytorch_model.bin"})
-      if (file.empty() && fs::is_regular_file(fs::path(path) / name)) file = (fs::path(path) / name).string();
-    if (file.empty()) fail(path, "folder has neither model.safetensors nor pytorch_model.bin");
-  }
+  const std::string file = fs::is_directory(path) ? find_weights_in_folder(path) : path;
   return check_checkpoint_bytes(map_file(file), file);
 }
 

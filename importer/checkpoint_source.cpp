@@ -100,6 +100,8 @@ void refuse_oversized_tensors(const CheckpointSource& source) {
   }
 }
 
+}  // namespace
+
 std::string find_weights_in_folder(const std::string& dir) {
   for (const char* name : {"model.safetensors", "pytorch_model.bin", "open_clip_pytorch_model.bin"}) {
     fs::path p = fs::path(dir) / name;
@@ -107,8 +109,6 @@ std::string find_weights_in_folder(const std::string& dir) {
   }
   fail(dir, "folder has neither model.safetensors nor pytorch_model.bin");
 }
-
-}  // namespace
 
 CheckpointSource open_checkpoint(const std::string& path, const SourceOptions& options) {
   CheckpointSource source;

@@ -29,4 +29,8 @@ struct CheckpointSource {
 // (.safetensors, or any torch.save file: .bin/.pth/.pth.tar/...). Errors name the file.
 CheckpointSource open_checkpoint(const std::string& path, const SourceOptions& options);
 
+// The weights file of a hub folder: model.safetensors, pytorch_model.bin or
+// open_clip_pytorch_model.bin, in that order; throws Error(dir: ...) when there is none.
+std::string find_weights_in_folder(const std::string& dir);
+
 }  // namespace vit

@@ -122,15 +122,20 @@ TEST_F(HostileFiles, NonFiniteWeightsLoadAndVerificationReportsThem) {
   }
 }
 
-TEST_F(HostileFiles, TheCleanControlImportsUnderTheSameLimit) {
-  const std::string target = out_parent_ + "/model";
+// The clean control model: a tiny folder, also used for replaying inputs through vitrun.
+std::string tiny_model(const std::string& dir) {
+  const std::string model = dir + "/tiny";
   std::string err;
   EXPECT_EQ(vitimport("--checkpoint " + quoted(data_dir("data/hostile/st_tiny_vit_clean.safetensors")) +
-                          " --num-heads 2 --out " + quoted(target),
+                          " --num-heads 2 --out " + quoted(model),
                       &err),
             0)
       << err;
-  EXPECT_EQ(load_model(target).config().hidden_size, 8);
+  return model;
+}
+
+TEST_F(HostileFiles, TheCleanControlImportsUnderTheSameLimit) {
+  EXPECT_EQ(load_model(tiny_model(out_parent_)).config().hidden_size, 8);
 }
 
 TEST_F(HostileFiles, FormatsEngineersHostileFilesAreRefusedToo) {
@@ -170,18 +175,6 @@ TEST_F(HostileFiles, FuzzRegressionInputsNeverCrashTheTool) {
     const int check_rc = test::run_command(test::tool_path("vitimport") + " --check " + quoted(entry.path().string()), &out);
     EXPECT_TRUE(check_rc == 0 || check_rc == 2 || check_rc == 4) << check_rc << " " << out;
   }
-}
-
-// A tiny model folder for replaying inputs through vitrun.
-std::string tiny_model(const std::string& dir) {
-  const std::string model = dir + "/tiny";
-  std::string err;
-  EXPECT_EQ(vitimport("--checkpoint " + quoted(data_dir("data/hostile/st_tiny_vit_clean.safetensors")) +
-                          " --num-heads 2 --out " + quoted(model),
-                      &err),
-            0)
-      << err;
-  return model;
 }
 
 std::vector<fs::path> regressions(const std::string& target) {
