@@ -50,9 +50,10 @@ struct SafetensorsEntry {
 
 // Writes a safetensors file atomically and deterministically: header keys sorted by name
 // (`__metadata__` included when non-empty), data laid out in that order, header padded with
-// spaces to a multiple of 8 bytes. Refuses duplicate or reserved names, sizes that disagree
-// with shape x dtype, ranks over the reader's default limit, and names that are not UTF-8.
+// spaces so the data starts at a multiple of `data_alignment` bytes (a multiple of 8). Refuses
+// duplicate or reserved names, sizes that disagree with shape x dtype, ranks over the reader's
+// default limit, and names that are not UTF-8.
 void write_safetensors(const std::string& path, std::vector<SafetensorsEntry> entries,
-                       const std::map<std::string, std::string>& metadata = {});
+                       const std::map<std::string, std::string>& metadata = {}, size_t data_alignment = 8);
 
 }  // namespace vit

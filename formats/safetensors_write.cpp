@@ -35,7 +35,8 @@ uint64_t entry_bytes(const SafetensorsEntry& e, const std::string& where) {
 }  // namespace
 
 void write_safetensors(const std::string& path, std::vector<SafetensorsEntry> entries,
-                       const std::map<std::string, std::string>& metadata) {
+                       const std::map<std::string, std::string>& metadata, size_t data_alignment) {
+  if (data_alignment == 0 || data_alignment % 8 != 0) fail(path, "data alignment must be a multiple of 8");
   std::sort(entries.begin(), entries.end(),
             [](const SafetensorsEntry& a, const SafetensorsEntry& b) { return a.name < b.name; });
   // nlohmann::json keeps object keys sorted, so the header is deterministic.
@@ -56,8 +57,8 @@ void write_safetensors(const std::string& path, std::vector<SafetensorsEntry> en
   } catch (const nlohmann::json::exception&) {
     fail(path, "a tensor name or metadata string is not valid UTF-8");
   }
-  text.append((8 - text.size() % 8) % 8, ' ');
   uint8_t length[8];
+  text.append((data_alignment - (sizeof(length) + text.size()) % data_alignment) % data_alignment, ' ');
   store_le64(length, text.size());
   write_file_atomically(path, [&](const auto& write) {
     write(length, sizeof(length));
