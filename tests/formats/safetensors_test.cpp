@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "formats/error.h"
 #include "formats/mapped_file.h"
 #include "formats/safetensors.h"
 #include "test_support/shared_data.h"
@@ -102,6 +103,19 @@ TEST(Safetensors, TensorsAreZeroCopyViewsOfTheMapping) {
   EXPECT_EQ(file.find("w")->to_float(), (std::vector<float>{1, 2, 3, 4}));
   EXPECT_TRUE(file.metadata().empty());
   EXPECT_EQ(vit::test::read_text(path).find("__metadata__"), std::string::npos);
+}
+
+TEST(Safetensors, DataCanStartOnAPageBoundaryAndMapOnDemand) {
+  const std::string path = vit::test::scratch_dir("st") + "/aligned.safetensors";
+  const float values[4] = {1, 2, 3, 4};
+  vit::write_safetensors(path, {{"w", vit::DType::F32, {2, 2}, values, sizeof(values)}}, {{"k", "v"}}, 4096);
+  EXPECT_EQ(std::filesystem::file_size(path), 4096u + sizeof(values));
+  const vit::ByteView mapped = vit::map_file(path, vit::MapPages::OnDemand);
+  const vit::SafetensorsFile file = vit::SafetensorsFile::parse(mapped, path);
+  EXPECT_EQ(file.find("w")->storage.data, mapped.data + 4096);
+  EXPECT_EQ(file.find("w")->to_float(), (std::vector<float>{1, 2, 3, 4}));
+  EXPECT_EQ(file.metadata().at("k"), "v");
+  EXPECT_THROW(vit::write_safetensors(path, {}, {}, 12), vit::Error);
 }
 
 TEST(Safetensors, ReleasedPagesOfTheMappingReadBackFromTheFile) {
