@@ -23,6 +23,8 @@ struct BenchOptions {
   double peak_seconds = 0.3;          // per shape
   std::vector<LinearShape> shapes;    // --peak shapes
   int cold_runs = 3;
+  std::string cache_dir;  // --cache: packed weights kept between runs (engine/packed_cache.h)
+  bool no_cache = false;  // --no-cache: --cold packs in every run
   std::string input_path;   // --input: float32 [N, C, H, W] pixels instead of random ones
   std::string logits_path;  // --logits: where the last run's logits go (.npy)
 };

@@ -68,8 +68,8 @@ void cold(const json& r, std::ostream& out) {
   for (const json& c : r["runs"])
     out << "  " << fixed(c["start_to_report_ms"], 1) << " ms  (load " << fixed(c["load_ms"], 1)
         << " ms, first forward " << fixed(c["first_forward_ms"], 1) << " ms, peak RSS "
-        << fixed(c["peak_rss_mb"], 1) << " MiB)\n";
-  out << "  median " << fixed(r["median_ms"], 1) << " ms, min " << fixed(r["min_ms"], 1) << ", max "
+        << fixed(c["peak_rss_mb"], 1) << " MiB; " << c["packed_weights"].get<std::string>() << ")\n";
+  out << "  " << r["median_over"].get<std::string>() << ": median " << fixed(r["median_ms"], 1) << " ms, min " << fixed(r["min_ms"], 1) << ", max "
       << fixed(r["max_ms"], 1) << "; peak RSS " << fixed(r["peak_rss_mb"], 1) << " MiB for "
       << fixed(r["weights_mib"], 1) << " MiB of weights\n  (" << r["note"].get<std::string>() << ")\n"
       << "  first touch of fresh memory just before: " << fixed(r["first_touch_ms_per_100_mib"], 1)

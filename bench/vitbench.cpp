@@ -12,7 +12,7 @@ namespace {
 
 constexpr const char* kUsage = R"(usage: vitbench (--model DIR | --arch NAME) [--batch N] [--threads T] [--dtype f32|bf16|int8]
                 [--warmup W] [--iters I] [--seed S] [--no-peak] [--input PIXELS.npy [--logits OUT.npy]]
-                [--profile | --cold [--cold-runs R]] [--json]
+                [--profile | --cold [--cold-runs R] [--no-cache]] [--cache DIR] [--json]
        vitbench --peak [--threads T] [--shape MxKxN]... [--seconds S] [--json]
 
 Times model.forward() on seeded random pixels and prints median/min/max latency, images/s and
@@ -31,7 +31,11 @@ fraction of the best GEMM rate measured right after on 2048^3 and the model's fc
                   2048^3 and ViT-B/16's GEMMs; each shape runs for --seconds (default 0.3)
   --profile       time split by op kind, measured inside the engine's forward pass
   --cold          fork/exec `vitbench --model DIR --iters 1 --warmup 0 --json` and time from
-                  the fork to its report, with its peak RSS; --cold-runs times (default 3)
+                  the fork to its report, with its peak RSS; --cold-runs times (default 3). The
+                  children share a fresh packed-weights cache (the first packs and writes it, the
+                  rest map it; the median is theirs) unless --cache DIR or --no-cache
+  --cache DIR     keep packed weights in DIR between runs (see the README); --model only
+  --no-cache      --cold: pack in every run
   --json          print one JSON object instead of text
 Defaults: --batch 1 --threads 0 (all cores) --warmup 3 --iters 20 --seed 0.
 )";
@@ -48,6 +52,9 @@ vit::BenchOptions read_options(const vit::CommandLine& cl) {
   o.measure_peak = !cl.has("--no-peak");
   o.peak_seconds = cl.get_double("--seconds", 0.3);
   o.cold_runs = cl.get_int("--cold-runs", 3);
+  o.cache_dir = cl.get("--cache");
+  o.no_cache = cl.has("--no-cache");
+  if (o.no_cache && !o.cache_dir.empty()) vit::fail("", "--cache and --no-cache contradict each other");
   o.input_path = cl.get("--input");
   o.logits_path = cl.get("--logits");
   for (const std::string& s : cl.all("--shape")) o.shapes.push_back(vit::parse_shape(s));
@@ -68,8 +75,8 @@ int main(int argc, char** argv) {
   try {
     const vit::CommandLine cl(argc, argv,
                               {"--model", "--arch", "--batch", "--threads", "--dtype", "--warmup", "--iters", "--seed",
-                               "--shape", "--seconds", "--cold-runs", "--input", "--logits"},
-                              {"--peak", "--profile", "--cold", "--json", "--no-peak", "--help"});
+                               "--shape", "--seconds", "--cold-runs", "--input", "--logits", "--cache"},
+                              {"--peak", "--profile", "--cold", "--json", "--no-peak", "--no-cache", "--help"});
     if (cl.has("--help")) {
       std::cout << kUsage;
       return 0;

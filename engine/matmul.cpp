@@ -1,6 +1,5 @@
 #include "engine/matmul.h"
 
-#include <sys/mman.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -11,6 +10,8 @@
 
 #include <oneapi/dnnl/dnnl.hpp>
 
+#include "engine/huge_pages.h"
+#include "engine/onednn_layout.h"
 #include "engine/quantize.h"
 #include "formats/error.h"
 
@@ -72,10 +73,8 @@ dnnl::memory::desc plain_weights(int64_t inputs, int64_t outputs) {
 
 }  // namespace
 
-// Packed weights live in large chunks advised to use transparent huge pages: hundreds of MB
-// of weights fault in with few page faults (each one is expensive on virtual machines), and
-// sub-allocating keeps matrices from each rounding up to whole 2 MiB pages (which cost ViT-B
-// 60 MiB of resident memory).
+// Packed weights are sub-allocated from large huge-page chunks: few page faults, and matrices
+// do not each round up to whole 2 MiB pages (which cost ViT-B 60 MiB of resident memory).
 class WeightArena {
  public:
   std::shared_ptr<void> allocate(size_t bytes) {
@@ -83,11 +82,8 @@ class WeightArena {
     bytes = (bytes + kAlign - 1) / kAlign * kAlign;
     std::lock_guard<std::mutex> lock(mutex_);
     if (!chunk_ || used_ + bytes > chunk_bytes_) {
-      chunk_bytes_ = std::max(kChunk, round_to_huge_pages(bytes));
-      void* memory = std::aligned_alloc(kHugePage, chunk_bytes_);
-      if (!memory) fail("", "out of memory packing weights (" + std::to_string(chunk_bytes_ >> 20) + " MiB more)");
-      ::madvise(memory, chunk_bytes_, MADV_HUGEPAGE);
-      chunk_.reset(memory, std::free);
+      chunk_bytes_ = std::max(kChunk, (bytes + kHugePageBytes - 1) / kHugePageBytes * kHugePageBytes);
+      chunk_ = allocate_huge_pages(chunk_bytes_);
       used_ = 0;
     }
     std::shared_ptr<void> slice(chunk_, static_cast<char*>(chunk_.get()) + used_);  // keeps the chunk alive
@@ -96,9 +92,7 @@ class WeightArena {
   }
 
  private:
-  static constexpr size_t kHugePage = size_t{2} << 20;
   static constexpr size_t kChunk = size_t{32} << 20;
-  static size_t round_to_huge_pages(size_t bytes) { return (bytes + kHugePage - 1) / kHugePage * kHugePage; }
 
   std::mutex mutex_;
   std::shared_ptr<void> chunk_;
@@ -139,6 +133,20 @@ struct MatmulRunner::State {
   // Int8 runs in two steps, because oneDNN 2.6's VNNI kernels take no per-row scales: the
   // GEMM gives int32 sums times the weights' column scales; then a binary primitive multiplies
   // by the activations' row scales and applies bias and epilogue.
+  // oneDNN picks the same blocked layout for every row count (checked for f32, bf16 and int8 on
+  // AVX-512), so one packing serves every batch size.
+  dnnl::memory::desc packed_desc(int64_t inputs, int64_t outputs, Precision precision) {
+    const dt type = precision == Precision::BF16 ? dt::bf16 : precision == Precision::Int8 ? dt::s8 : dt::f32;
+    try {
+      PostOpLayout unused;
+      return describe({1, inputs, outputs}, dnnl::memory::desc({inputs, outputs}, type, tag::any), false,
+                      Epilogue::None, false, &unused)
+          .weights_desc();
+    } catch (const dnnl::error&) {
+      fail("", std::string("this CPU has no ") + precision_name(precision) + " matrix multiplication in oneDNN");
+    }
+  }
+
   dnnl::matmul::primitive_desc describe(const LinearShape& s, const dnnl::memory::desc& weights, bool has_bias,
                                         Epilogue epilogue, bool has_gamma, PostOpLayout* layout) {
     const bool int8 = weights.data_type() == dt::s8;
@@ -251,17 +259,7 @@ PackedWeights MatmulRunner::pack_blocks(int64_t inputs, const std::vector<int64_
                                         const std::function<const float*(size_t)>& block) const {
   int64_t outputs = 0;
   for (int64_t n : block_outputs) outputs += n;
-  // oneDNN picks the same blocked layout for every row count (checked for f32, bf16 and int8 on
-  // AVX-512), so one packing serves every batch size.
-  const dt type = precision == Precision::BF16 ? dt::bf16 : precision == Precision::Int8 ? dt::s8 : dt::f32;
-  dnnl::memory::desc any({inputs, outputs}, type, tag::any);
-  dnnl::memory::desc layout;
-  try {
-    PostOpLayout unused;
-    layout = state_->describe({1, inputs, outputs}, any, false, Epilogue::None, false, &unused).weights_desc();
-  } catch (const dnnl::error&) {
-    fail("", std::string("this CPU has no ") + precision_name(precision) + " matrix multiplication in oneDNN");
-  }
+  const dnnl::memory::desc layout = state_->packed_desc(inputs, outputs, precision);
   std::shared_ptr<void> buffer = state_->arena.allocate(layout.get_size());
   struct Packed {
     std::shared_ptr<void> buffer;
@@ -319,6 +317,39 @@ PackedWeights MatmulRunner::pack_blocks(int64_t inputs, const std::vector<int64_
   result.scales_.resize(outputs);
   quantize_rows(matrix, outputs, inputs, quantized.data(), result.scales_.data());
   reorder(dnnl::memory(dnnl::memory::desc({inputs, outputs}, dt::s8, tag::ba), state_->engine, quantized.data()), *packed);
+  return result;
+}
+
+std::string MatmulRunner::packed_layout(int64_t inputs, int64_t outputs, Precision precision) const {
+  return layout_text(state_->packed_desc(inputs, outputs, precision));
+}
+
+PackedImage MatmulRunner::image_of(const PackedWeights& weights) const {
+  const auto& memory = *static_cast<const dnnl::memory*>(weights.memory_.get());
+  const dnnl::memory::desc desc = memory.get_desc();
+  return {layout_text(desc), ByteView{static_cast<const uint8_t*>(memory.get_data_handle()), desc.get_size(), weights.memory_},
+          weights.scales_};
+}
+
+PackedWeights MatmulRunner::from_image(int64_t inputs, int64_t outputs, Precision precision,
+                                       const PackedImage& image) const {
+  const dnnl::memory::desc layout = state_->packed_desc(inputs, outputs, precision);
+  if (image.layout != layout_text(layout) || image.bytes.size != layout.get_size() ||
+      image.scales.size() != (precision == Precision::Int8 ? static_cast<size_t>(outputs) : 0))
+    fail("", "packed weights do not match this CPU's layout for a " + std::to_string(inputs) + "x" +
+                 std::to_string(outputs) + " " + precision_name(precision) + " matrix");
+  struct Adopted {
+    ByteView bytes;
+    dnnl::memory memory;
+  };
+  // oneDNN only reads weights, but its memory objects take a mutable pointer.
+  auto holder = std::make_shared<Adopted>(
+      Adopted{image.bytes, dnnl::memory(layout, state_->engine, const_cast<uint8_t*>(image.bytes.data))});
+  PackedWeights result;
+  result.inputs_ = inputs;
+  result.outputs_ = outputs;
+  result.memory_ = std::shared_ptr<const dnnl::memory>(holder, &holder->memory);
+  result.scales_ = image.scales;
   return result;
 }
 

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "formats/byte_view.h"
+
 namespace vit {
 
 enum class Epilogue {
@@ -49,6 +51,15 @@ class PackedWeights {
   std::vector<float> scales_;           // Int8: per output channel
 };
 
+// A packed matrix as bytes, to be kept between runs (packed_cache.h). `layout` describes where
+// oneDNN puts each element; bytes packed under one layout are valid wherever
+// MatmulRunner::packed_layout() gives the same text.
+struct PackedImage {
+  std::string layout;
+  ByteView bytes;
+  std::vector<float> scales;  // Int8: per output channel
+};
+
 // A 4-D batched product C = scale * A B over [batch, heads] of row-major-indexed matrices
 // with arbitrary strides (dims and strides in elements, outermost first). A batch dim of size
 // 1 in A or B broadcasts.
@@ -75,6 +86,15 @@ class MatmulRunner {
   // [block_outputs[i], inputs] read through block(i) only until block(i + 1) is asked for.
   PackedWeights pack_blocks(int64_t inputs, const std::vector<int64_t>& block_outputs, Precision precision,
                             const std::function<const float*(size_t block)>& block) const;
+
+  // The layout pack() uses for this shape and precision on this CPU and oneDNN build, as text
+  // (PackedImage::layout). Throws like pack().
+  std::string packed_layout(int64_t inputs, int64_t outputs, Precision precision) const;
+  // The bytes of `weights` (kept alive by the image) and their layout.
+  PackedImage image_of(const PackedWeights& weights) const;
+  // Packed weights over an image's bytes, without copying them. Throws Error when the image's
+  // layout or size is not what pack() would produce.
+  PackedWeights from_image(int64_t inputs, int64_t outputs, Precision precision, const PackedImage& image) const;
 
   // x: [rows, inputs] row-major; bias: [outputs] or null; y: [rows, outputs] (read too for
   // AddToOutput); gamma: [outputs] or null.

@@ -1,7 +1,13 @@
 #include "engine/model_folder.h"
 
-#include <cstdint>
+#include <sys/stat.h>
 
+#include <cstdint>
+#include <cstdio>
+#include <filesystem>
+
+#include "engine/packed_cache.h"
+#include "formats/crc32.h"
 #include "formats/json_file.h"
 #include "formats/mapped_file.h"
 #include "formats/safetensors.h"
@@ -42,21 +48,56 @@ class MappedMatrices {
   size_t previous_bytes_ = 0;
 };
 
+// What a packed cache must have been written for: this weights file (path, size, modification
+// time, inode), this config and this precision.
+std::string packed_source(const std::string& weights_path, const nlohmann::json& config, Precision precision) {
+  struct stat st {};
+  if (::stat(weights_path.c_str(), &st) != 0) return "";
+  const std::string config_text = config.dump();
+  char text[256];
+  std::snprintf(text, sizeof(text), " size %lld mtime %lld.%09ld inode %llu config crc32 %08x %s",
+                static_cast<long long>(st.st_size), static_cast<long long>(st.st_mtim.tv_sec), st.st_mtim.tv_nsec,
+                static_cast<unsigned long long>(st.st_ino),
+                crc32_of(reinterpret_cast<const uint8_t*>(config_text.data()), config_text.size()),
+                precision_name(precision));
+  return std::filesystem::absolute(weights_path).lexically_normal().string() + text;
+}
+
+// One cache file per model folder and precision, named after the folder.
+std::string packed_cache_path(const std::string& cache_dir, const std::string& dir, Precision precision) {
+  std::filesystem::path folder = std::filesystem::absolute(dir).lexically_normal();
+  if (!folder.has_filename()) folder = folder.parent_path();  // "dir/"
+  const std::string text = folder.string();
+  char suffix[64];
+  std::snprintf(suffix, sizeof(suffix), "-%08x-%s.safetensors",
+                crc32_of(reinterpret_cast<const uint8_t*>(text.data()), text.size()), precision_name(precision));
+  return cache_dir + "/" + folder.filename().string() + suffix;
+}
+
 }  // namespace
 
-VitModel load_model(const std::string& dir, std::optional<Precision> precision) {
+VitModel load_model(const std::string& dir, std::optional<Precision> precision, const std::string& packed_cache_dir) {
   const std::string config_path = dir + "/" + kConfigFile;
   const std::string weights_path = dir + "/" + kWeightsFile;
-  VitConfig config = config_from_json(read_json_file(config_path), config_path);
-  SafetensorsFile file = SafetensorsFile::open(weights_path);
+  const nlohmann::json config_json = read_json_file(config_path);
+  VitConfig config = config_from_json(config_json, config_path);
+  const Precision chosen = precision.value_or(config.int8_weights ? Precision::Int8 : Precision::F32);
+  std::optional<PackedCache> cache;
+  if (!packed_cache_dir.empty())
+    cache.emplace(packed_cache_path(packed_cache_dir, dir, chosen), packed_source(weights_path, config_json, chosen));
+  // With a matching cache the matrices are not read from here: map only what is touched.
+  const MapPages pages = cache && cache->matches_source() ? MapPages::OnDemand : MapPages::Populate;
+  SafetensorsFile file = SafetensorsFile::parse(map_file(weights_path, pages), weights_path);
   std::vector<std::string> names;
   for (const auto& entry : file.tensors()) names.push_back(entry.first);
   VitWeights weights = load_weights(config, [&](const std::string& name) { return file.find(name); }, names,
                                     weights_path, /*defer_matrices=*/true);
   MappedMatrices matrices(file);
-  const Precision chosen = precision.value_or(config.int8_weights ? Precision::Int8 : Precision::F32);
-  return VitModel(std::move(config), std::move(weights), chosen,
-                  [&](const std::string& name, Floats* scratch) { return matrices(name, scratch); });
+  VitModel model(std::move(config), std::move(weights), chosen,
+                 [&](const std::string& name, Floats* scratch) { return matrices(name, scratch); },
+                 cache ? &*cache : nullptr);
+  if (cache) cache->save();
+  return model;
 }
 
 }  // namespace vit

@@ -12,7 +12,10 @@ constexpr const char* kWeightsFile = "model.safetensors";
 constexpr const char* kPreprocessorFile = "preprocessor_config.json";
 
 // Reads <dir>/config.json and <dir>/model.safetensors; errors name the file at fault. Without
-// a precision, int8 folders run in int8 and the rest in float32.
-VitModel load_model(const std::string& dir, std::optional<Precision> precision = std::nullopt);
+// a precision, int8 folders run in int8 and the rest in float32. With a packed_cache_dir, the
+// packed weights are kept there between runs (packed_cache.h): later loads map them instead of
+// packing again.
+VitModel load_model(const std::string& dir, std::optional<Precision> precision = std::nullopt,
+                    const std::string& packed_cache_dir = "");
 
 }  // namespace vit

@@ -1,13 +1,16 @@
 #include "engine/vit_model.h"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <map>
 #include <mutex>
 
 #include "engine/attention.h"
+#include "engine/huge_pages.h"
 #include "engine/layer_norm.h"
 #include "engine/matmul.h"
+#include "engine/packed_cache.h"
 #include "engine/position_embedding.h"
 #include "formats/error.h"
 
@@ -34,8 +37,8 @@ const float* data_or_null(const Floats& v) { return v.empty() ? nullptr : v.data
 class LinearPacker {
  public:
   LinearPacker(const MatmulRunner& mm, Precision precision, const MatrixSource& source,
-               std::map<const Floats*, WeightSlot> slots)
-      : mm_(mm), precision_(precision), source_(source), slots_(std::move(slots)) {}
+               std::map<const Floats*, WeightSlot> slots, PackedCache* cache)
+      : mm_(mm), precision_(precision), source_(source), slots_(std::move(slots)), cache_(cache) {}
 
   // In int8 models the slots marked int8_storable (proj, fc1, fc2) run in int8; qkv runs in
   // bfloat16 because its errors reach the softmax, which amplifies them (measured on
@@ -62,10 +65,24 @@ class LinearPacker {
     Floats bias;
     for (const Floats* b : biases) bias.insert(bias.end(), b->begin(), b->end());
     if (bias.size() != static_cast<size_t>(outputs)) bias.clear();  // no biases (e.g. qkv_bias=False)
-    PackedLinear packed{mm_.pack_blocks(inputs, blocks, precision, [&](size_t i) { return read(weights[i]); }),
-                        std::move(bias)};
+    std::string name = slots_.at(weights[0]).name;
+    if (weights.size() > 1) name += "+" + std::to_string(weights.size());  // stacked blocks
+    PackedLinear packed{cached(name, inputs, outputs, precision), std::move(bias)};
+    if (packed.weight.empty())
+      packed.weight = mm_.pack_blocks(inputs, blocks, precision, [&](size_t i) { return read(weights[i]); });
+    if (cache_) cache_->keep(name, mm_.image_of(packed.weight));
     for (Floats* w : weights) Floats().swap(*w);
     return packed;
+  }
+
+  PackedWeights cached(const std::string& name, int64_t inputs, int64_t outputs, Precision precision) {
+    const std::optional<PackedImage> saved = cache_ ? cache_->find(name) : std::nullopt;
+    if (!saved) return {};
+    try {
+      return mm_.from_image(inputs, outputs, precision, *saved);
+    } catch (const Error&) {  // packed for another layout: pack again
+      return {};
+    }
   }
 
   const float* read(Floats* weight) {
@@ -79,6 +96,7 @@ class LinearPacker {
   Precision precision_;
   const MatrixSource& source_;
   std::map<const Floats*, WeightSlot> slots_;
+  PackedCache* cache_;
   Floats converted_;  // reused across matrices: fewer page faults while loading
 };
 
@@ -87,13 +105,35 @@ void run(const MatmulRunner& mm, int64_t rows, const float* x, const PackedLinea
   mm.linear({rows, l.weight.inputs(), l.weight.outputs()}, x, l.weight, data_or_null(l.bias), y, epilogue, gamma);
 }
 
-// Activation buffers for one forward call. Buffers only grow, and finished calls return them
-// to the pool, so steady-state inference allocates nothing.
-struct Scratch {
-  Floats unfolded, patch_tokens, position, x, normed, qkv, attended, hidden, scores;
-  static void fit(Floats& v, size_t n) {
-    if (v.size() < n) v.resize(n);
+// Activation buffers for one forward call, carved from one block of huge pages (a few page
+// faults on the first call instead of one per 4 KiB). The block only grows, and finished calls
+// return it to the pool, so steady-state inference allocates nothing.
+class Scratch {
+ public:
+  // Buffers of these sizes (in floats), each starting on a cache line; uninitialized.
+  template <size_t N>
+  std::array<float*, N> carve(const std::array<size_t, N>& sizes) {
+    size_t total = 0;
+    for (size_t n : sizes) total += padded(n);
+    if (total > capacity_) {
+      block_ = allocate_huge_pages(total * sizeof(float));
+      capacity_ = total;
+    }
+    std::array<float*, N> starts;
+    float* next = static_cast<float*>(block_.get());
+    for (size_t i = 0; i < N; ++i) {
+      starts[i] = next;
+      next += padded(sizes[i]);
+    }
+    return starts;
   }
+
+  Floats position;  // resampled position embeddings (inputs of another size only)
+
+ private:
+  static size_t padded(size_t floats) { return (floats + 15) / 16 * 16; }
+  std::shared_ptr<void> block_;
+  size_t capacity_ = 0;
 };
 
 }  // namespace
@@ -115,7 +155,8 @@ struct ScratchPool {
   }
 };
 
-VitModel::VitModel(VitConfig config, VitWeights weights, Precision precision, const MatrixSource& matrices)
+VitModel::VitModel(VitConfig config, VitWeights weights, Precision precision, const MatrixSource& matrices,
+                   PackedCache* cache)
     : config_(std::move(config)),
       weights_(std::move(weights)),
       precision_(precision),
@@ -125,7 +166,7 @@ VitModel::VitModel(VitConfig config, VitWeights weights, Precision precision, co
   const int64_t D = c.hidden_size, I = c.intermediate_size;
   std::map<const Floats*, WeightSlot> slots;
   for (const WeightSlot& slot : weight_slots(c, &weights_)) slots[slot.values] = slot;
-  LinearPacker pack_stacked(*matmul_, precision, matrices, std::move(slots));
+  LinearPacker pack_stacked(*matmul_, precision, matrices, std::move(slots), cache);
   auto pack = [&](Floats& weight, const Floats& bias, int64_t inputs, int64_t outputs) {
     return pack_stacked({&weight}, {&bias}, inputs, outputs);
   };
@@ -150,6 +191,7 @@ VitModel::VitModel(VitConfig config, VitWeights weights, Precision precision, co
     if (c.distillation_token)
       dist_head_ = pack(weights_.dist_head_weight, weights_.dist_head_bias, D, c.num_classes);
   }
+  packed_weights_from_cache_ = cache && cache->all_found();
 }
 
 VitModel::~VitModel() = default;
@@ -178,19 +220,21 @@ ForwardResult VitModel::forward(const float* pixels, int batch, int height, int 
     std::unique_ptr<Scratch>& scratch;
     ~Return() { pool.give_back(std::move(scratch)); }
   } give_back_on_exit{*scratch_, held};
-  Scratch::fit(s.x, M * D);
-  Scratch::fit(s.normed, M * D);
-  Scratch::fit(s.qkv, M * 3 * D);
-  Scratch::fit(s.attended, M * D);
-  Scratch::fit(s.hidden, M * I);
+  const int64_t patch_len = static_cast<int64_t>(C) * p * p, patch_rows = static_cast<int64_t>(batch) * patches;
+  const int hd = c.head_dim();
+  const AttentionShape self_attention{batch, c.num_heads, hd, T, T};
+  const auto buffers = s.carve<8>({static_cast<size_t>(patch_rows * patch_len), static_cast<size_t>(patch_rows * D),
+                                   static_cast<size_t>(M * D), static_cast<size_t>(M * D),
+                                   static_cast<size_t>(M * 3 * D), static_cast<size_t>(M * D),
+                                   static_cast<size_t>(M * I), static_cast<size_t>(attention_scratch_size(self_attention))});
+  float *const unfolded = buffers[0], *const patch_tokens = buffers[1], *const x = buffers[2],
+               *const normed = buffers[3], *const qkv = buffers[4], *const attended = buffers[5],
+               *const hidden = buffers[6], *const scores = buffers[7];
 
   // 1. Patch embedding: unfold each p x p patch (channel-major, like the conv weight) and
   //    project it with one GEMM.
-  const int64_t patch_len = static_cast<int64_t>(C) * p * p;
-  Scratch::fit(s.unfolded, static_cast<size_t>(batch) * patches * patch_len);
-  float* unfolded = s.unfolded.data();
 #pragma omp parallel for schedule(static)
-  for (int64_t bp = 0; bp < static_cast<int64_t>(batch) * patches; ++bp) {
+  for (int64_t bp = 0; bp < patch_rows; ++bp) {
     const int64_t b = bp / patches, py = (bp % patches) / gw, px = bp % gw;
     float* dst = &unfolded[bp * patch_len];
     for (int ch = 0; ch < C; ++ch)
@@ -199,9 +243,7 @@ ForwardResult VitModel::forward(const float* pixels, int batch, int height, int 
         std::memcpy(dst + (ch * p + ky) * p, src, sizeof(float) * p);
       }
   }
-  Scratch::fit(s.patch_tokens, static_cast<size_t>(batch) * patches * D);
-  float* patch_tokens = s.patch_tokens.data();
-  run(mm, static_cast<int64_t>(batch) * patches, unfolded, patch_, patch_tokens, Epilogue::None);
+  run(mm, patch_rows, unfolded, patch_, patch_tokens, Epilogue::None);
   watch.lap(Op::PatchEmbed);
 
   // 2. Position embeddings, resampled when the grid differs from the trained one.
@@ -217,7 +259,7 @@ ForwardResult VitModel::forward(const float* pixels, int batch, int height, int 
 
   // 3. Token sequence: [class, distillation, registers..., patches...] plus positions.
   for (int b = 0; b < batch; ++b) {
-    float* seq = &s.x[static_cast<size_t>(b) * T * D];
+    float* seq = x + static_cast<int64_t>(b) * T * D;
     float* slot = seq;
     auto put_prefix = [&](const Floats& tokens, int count) {
       std::copy(tokens.begin(), tokens.begin() + static_cast<int64_t>(count) * D, slot);
@@ -232,53 +274,50 @@ ForwardResult VitModel::forward(const float* pixels, int batch, int height, int 
     for (size_t i = 0; i < pos->size(); ++i) first_positioned[i] += position[i];
   }
   watch.lap(Op::Tokens);
-  if (c.norm_pre) layer_norm(s.x.data(), s.x.data(), M, D, w.norm_pre_weight.data(), w.norm_pre_bias.data(), c.layer_norm_eps);
+  if (c.norm_pre) layer_norm(x, x, M, D, w.norm_pre_weight.data(), w.norm_pre_bias.data(), c.layer_norm_eps);
   watch.lap(Op::LayerNorm);
 
   // 4. Pre-norm transformer blocks.
-  const int hd = c.head_dim();
-  const AttentionShape self_attention{batch, c.num_heads, hd, T, T};
-  Scratch::fit(s.scores, attention_scratch_size(self_attention));
   for (int i = 0; i < c.num_layers; ++i) {
     const LayerWeights& l = w.layers[i];
-    layer_norm(s.x.data(), s.normed.data(), M, D, l.norm1_weight.data(), l.norm1_bias.data(), c.layer_norm_eps);
+    layer_norm(x, normed, M, D, l.norm1_weight.data(), l.norm1_bias.data(), c.layer_norm_eps);
     watch.lap(Op::LayerNorm);
     const LayerLinears& linear = layers_[i];
-    run(mm, M, s.normed.data(), linear.qkv, s.qkv.data(), Epilogue::None);
+    run(mm, M, normed, linear.qkv, qkv, Epilogue::None);
     watch.lap(Op::QkvGemm);
     if (c.qk_norm) {
-      layer_norm(s.qkv.data(), s.qkv.data(), M, 3 * D, c.num_heads, hd, l.q_norm_weight.data(),
+      layer_norm(qkv, qkv, M, 3 * D, c.num_heads, hd, l.q_norm_weight.data(),
                  l.q_norm_bias.data(), c.layer_norm_eps);
-      layer_norm(s.qkv.data() + D, s.qkv.data() + D, M, 3 * D, c.num_heads, hd, l.k_norm_weight.data(),
+      layer_norm(qkv + D, qkv + D, M, 3 * D, c.num_heads, hd, l.k_norm_weight.data(),
                  l.k_norm_bias.data(), c.layer_norm_eps);
     }
     const int64_t qkv_batch = static_cast<int64_t>(T) * 3 * D;
-    multi_head_attention(mm, self_attention, {s.qkv.data(), qkv_batch, 3 * D}, {s.qkv.data() + D, qkv_batch, 3 * D},
-                         {s.qkv.data() + 2 * D, qkv_batch, 3 * D}, s.attended.data(), static_cast<int64_t>(T) * D, D,
-                         s.scores.data());
+    multi_head_attention(mm, self_attention, {qkv, qkv_batch, 3 * D}, {qkv + D, qkv_batch, 3 * D},
+                         {qkv + 2 * D, qkv_batch, 3 * D}, attended, static_cast<int64_t>(T) * D, D,
+                         scores);
     watch.lap(Op::Attention);
-    run(mm, M, s.attended.data(), linear.proj, s.x.data(), Epilogue::AddToOutput, data_or_null(l.layer_scale1));
+    run(mm, M, attended, linear.proj, x, Epilogue::AddToOutput, data_or_null(l.layer_scale1));
     watch.lap(Op::ProjGemm);
-    layer_norm(s.x.data(), s.normed.data(), M, D, l.norm2_weight.data(), l.norm2_bias.data(), c.layer_norm_eps);
+    layer_norm(x, normed, M, D, l.norm2_weight.data(), l.norm2_bias.data(), c.layer_norm_eps);
     watch.lap(Op::LayerNorm);
-    run(mm, M, s.normed.data(), linear.fc1, s.hidden.data(), activation_epilogue(c.activation));
+    run(mm, M, normed, linear.fc1, hidden, activation_epilogue(c.activation));
     watch.lap(Op::Fc1Gemm);
-    run(mm, M, s.hidden.data(), linear.fc2, s.x.data(), Epilogue::AddToOutput, data_or_null(l.layer_scale2));
+    run(mm, M, hidden, linear.fc2, x, Epilogue::AddToOutput, data_or_null(l.layer_scale2));
     watch.lap(Op::Fc2Gemm);
   }
   if (c.final_norm)
-    layer_norm(s.x.data(), s.x.data(), M, D, w.final_norm_weight.data(), w.final_norm_bias.data(), c.layer_norm_eps);
+    layer_norm(x, x, M, D, w.final_norm_weight.data(), w.final_norm_bias.data(), c.layer_norm_eps);
   watch.lap(Op::LayerNorm);
 
   ForwardResult result;
   result.batch = batch;
   result.tokens = T;
-  if (outputs & kFeatures) result.features.assign(s.x.begin(), s.x.begin() + M * D);
+  if (outputs & kFeatures) result.features.assign(x, x + M * D);
   if (!(outputs & (kLogits | kPreLogits))) return result;
 
   // 5. Pooling to one vector per image.
   std::vector<float> pooled(static_cast<size_t>(batch) * D, 0.0f);
-  const float* tokens = s.x.data();
+  const float* tokens = x;
   auto token_row = [&](int b, int t) { return tokens + (static_cast<int64_t>(b) * T + t) * D; };
   switch (c.pooling) {
     case Pooling::Token:

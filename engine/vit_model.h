@@ -34,18 +34,21 @@ struct LayerLinears {
 };
 
 struct ScratchPool;
+class PackedCache;
 
 class VitModel {
  public:
-  // Packs the matrices of `weights`; those it left empty are read through `matrices`.
+  // Packs the matrices of `weights`; those it left empty are read through `matrices`. With a
+  // cache, matrices it holds are used from it instead, and every matrix is kept in it.
   VitModel(VitConfig config, VitWeights weights, Precision precision = Precision::F32,
-           const MatrixSource& matrices = {});
+           const MatrixSource& matrices = {}, PackedCache* cache = nullptr);
   ~VitModel();
   VitModel(VitModel&&) noexcept;
   VitModel& operator=(VitModel&&) noexcept;
 
   const VitConfig& config() const { return config_; }
   Precision precision() const { return precision_; }
+  bool packed_weights_from_cache() const { return packed_weights_from_cache_; }  // every matrix mapped from it
 
   // pixels: float32 [batch, channels, height, width]; height and width must be multiples of
   // the patch size (other sizes than the config's resample the position embeddings).
@@ -58,6 +61,7 @@ class VitModel {
   VitConfig config_;
   VitWeights weights_;  // the small tensors (norms, tokens, scales); matrices live packed
   Precision precision_;
+  bool packed_weights_from_cache_ = false;
   std::unique_ptr<MatmulRunner> matmul_;
   PackedLinear patch_;
   std::vector<LayerLinears> layers_;

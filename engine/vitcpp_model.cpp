@@ -7,6 +7,7 @@
 
 #include "engine/image_decode.h"
 #include "engine/model_folder.h"
+#include "engine/packed_cache.h"
 #include "engine/preprocess.h"
 #include "engine/threading.h"
 #include "formats/error.h"
@@ -38,18 +39,20 @@ Model::~Model() = default;
 Model::Model(Model&&) noexcept = default;
 Model& Model::operator=(Model&&) noexcept = default;
 
-Model Model::load(const std::string& folder, Dtype dtype) {
+Model Model::load(const std::string& folder, Dtype dtype, const std::string& packed_cache_dir) {
   std::optional<vit::Precision> precision;
   if (dtype == Dtype::F32) precision = vit::Precision::F32;
   if (dtype == Dtype::BF16) precision = vit::Precision::BF16;
   if (dtype == Dtype::INT8) precision = vit::Precision::Int8;
-  vit::VitModel model = vit::load_model(folder, precision);
+  vit::VitModel model = vit::load_model(folder, precision, packed_cache_dir);
   vit::PreprocessConfig preprocess = vit::load_preprocess_config(folder);
   const vit::PreprocessStages probe = vit::preprocess_stages(vit::Image(64, 64), preprocess);
   auto impl = std::unique_ptr<Impl>(new Impl{std::move(model), preprocess, {}, probe.cropped.height, probe.cropped.width});
   impl->labels = labels_of(impl->model.config());
   return Model(std::move(impl));
 }
+
+std::string default_packed_cache_dir() { return vit::default_packed_cache_dir(); }
 
 int Model::num_classes() const { return impl_->model.config().num_classes; }
 int Model::hidden_size() const { return impl_->model.config().hidden_size; }

@@ -32,6 +32,11 @@ preprocessor_config.json says and classified:
   --dtype auto|f32|bf16|int8
                         GEMM precision (default auto: int8 for int8 folders, else f32;
                         bf16 needs AVX512-BF16 or AMX, int8 AVX512-VNNI or AMX)
+  --cache DIR           keep the weights packed for this CPU in DIR, so later runs map them
+                        instead of packing again (default $VITCPP_CACHE_DIR, else
+                        $XDG_CACHE_HOME/vitcpp, else ~/.cache/vitcpp; one file per folder and
+                        dtype, about the size of the float32 weights)
+  --no-cache            pack on every run, write nothing
 Unreadable images are reported one line each; the rest are still processed (exit code 3).
 
 Pixels: --input holds float32 [N, C, H, W] (H, W multiples of the patch size); --output-kind
@@ -147,8 +152,8 @@ int main(int argc, char** argv) {
   try {
     vit::CommandLine cl(argc, argv,
                         {"--model", "--input", "--output", "--output-kind", "--threads", "--topk", "--embed",
-                         "--features", "--dump-pixels", "--batch", "--dtype"},
-                        {"--help", "--json"});
+                         "--features", "--dump-pixels", "--batch", "--dtype", "--cache"},
+                        {"--help", "--json", "--no-cache"});
     if (cl.has("--help")) {
       std::cout << kUsage;
       return 0;
@@ -159,7 +164,9 @@ int main(int argc, char** argv) {
     const std::map<std::string, vitcpp::Dtype> dtypes = {{"auto", vitcpp::Dtype::Auto}, {"f32", vitcpp::Dtype::F32},
                                                           {"bf16", vitcpp::Dtype::BF16}, {"int8", vitcpp::Dtype::INT8}};
     if (!dtypes.count(dtype)) vit::fail("", "--dtype must be auto, f32, bf16 or int8");
-    const vitcpp::Model model = vitcpp::Model::load(cl.get("--model"), dtypes.at(dtype));
+    if (cl.has("--no-cache") && cl.has("--cache")) vit::fail("", "--cache and --no-cache contradict each other");
+    const std::string cache = cl.has("--no-cache") ? "" : cl.get("--cache", vitcpp::default_packed_cache_dir());
+    const vitcpp::Model model = vitcpp::Model::load(cl.get("--model"), dtypes.at(dtype), cache);
     return cl.has("--input") ? run_pixels(model, cl) : run_images(model, cl);
   } catch (const std::exception& e) {
     std::cerr << "vitrun: " << e.what() << "\n";

@@ -55,7 +55,11 @@ enum class Dtype { Auto, F32, BF16, INT8 };
 class VITCPP_API Model {
  public:
   // Reads <folder>/config.json, model.safetensors and preprocessor_config.json.
-  static Model load(const std::string& folder, Dtype dtype = Dtype::Auto);
+  // packed_cache_dir: where to keep the weights packed for this CPU between runs (one file per
+  // folder and dtype, about the size of the float32 weights; written on the first load, mapped
+  // by later ones, rewritten when the weights change). Loading a ViT-B then takes about 20 ms
+  // instead of 300+ ms. Empty: pack on every load. default_packed_cache_dir() is a good choice.
+  static Model load(const std::string& folder, Dtype dtype = Dtype::Auto, const std::string& packed_cache_dir = "");
 
   int num_classes() const;  // 0 for a feature extractor
   int hidden_size() const;
@@ -87,6 +91,9 @@ class VITCPP_API Model {
   explicit Model(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
+
+// $VITCPP_CACHE_DIR, else $XDG_CACHE_HOME/vitcpp, else $HOME/.cache/vitcpp; empty if none is set.
+VITCPP_API std::string default_packed_cache_dir();
 
 // Softmax probabilities of one row of logits, and its k best entries (best first).
 VITCPP_API std::vector<Prediction> top_k(const float* logits, int num_classes, int k,
