@@ -15,4 +15,9 @@ inline void layer_norm(const float* x, float* y, int64_t rows, int64_t dim, cons
   layer_norm(x, y, rows, dim, 1, dim, weight, bias, eps);
 }
 
+// The same writing bfloat16 (uint16_t bits, rounded to nearest even): the input of bfloat16
+// GEMMs, which then skip their own conversion.
+void layer_norm(const float* x, uint16_t* y, int64_t rows, int64_t dim, const float* weight, const float* bias,
+                float eps);
+
 }  // namespace vit

@@ -21,7 +21,8 @@ namespace {
 
 using dt = dnnl::memory::data_type;
 using tag = dnnl::memory::format_tag;
-using Key = std::tuple<int64_t, int64_t, int64_t, bool, int, bool, bool, int>;
+// rows, inputs, outputs, bias, epilogue, gamma, packed, weight type, bfloat16 input, bfloat16 output
+using Key = std::tuple<int64_t, int64_t, int64_t, bool, int, bool, bool, int, bool, bool>;
 
 // Where the post-op arguments sit in a chain (-1: absent).
 struct PostOpLayout {
@@ -140,7 +141,7 @@ struct MatmulRunner::State {
     try {
       PostOpLayout unused;
       return describe({1, inputs, outputs}, dnnl::memory::desc({inputs, outputs}, type, tag::any), false,
-                      Epilogue::None, false, &unused)
+                      Epilogue::None, false, false, &unused)
           .weights_desc();
     } catch (const dnnl::error&) {
       fail("", std::string("this CPU has no ") + precision_name(precision) + " matrix multiplication in oneDNN");
@@ -148,27 +149,30 @@ struct MatmulRunner::State {
   }
 
   dnnl::matmul::primitive_desc describe(const LinearShape& s, const dnnl::memory::desc& weights, bool has_bias,
-                                        Epilogue epilogue, bool has_gamma, PostOpLayout* layout) {
+                                        Epilogue epilogue, bool has_gamma, bool bf16_out, PostOpLayout* layout) {
     const bool int8 = weights.data_type() == dt::s8;
     dnnl::memory::desc src({s.rows, s.inputs}, weights.data_type(), tag::ab);
     dnnl::memory::desc bias =
         has_bias && !int8 ? dnnl::memory::desc({1, s.outputs}, dt::f32, tag::ab) : dnnl::memory::desc();
-    dnnl::memory::desc dst({s.rows, s.outputs}, dt::f32, tag::ab);
+    dnnl::memory::desc dst({s.rows, s.outputs}, bf16_out ? dt::bf16 : dt::f32, tag::ab);
     const dnnl::primitive_attr attr = int8 ? make_attr(true, false, Epilogue::None, false, s.outputs, layout)
                                            : make_attr(false, false, epilogue, has_gamma, s.outputs, layout);
     return dnnl::matmul::primitive_desc(dnnl::matmul::desc(src, weights, bias, dst), attr, engine);
   }
 
   Linear get(const LinearShape& s, const dnnl::memory::desc& weights, bool packed, bool has_bias, Epilogue epilogue,
-             bool has_gamma) {
+             bool has_gamma, bool bf16_in, bool bf16_out) {
+    const dt type = weights.data_type();
+    if ((bf16_in && type != dt::bf16) || (bf16_out && (type == dt::s8 || epilogue == Epilogue::AddToOutput)))
+      fail("MatmulRunner", "bfloat16 activations in a layer that cannot take them");
     Key key{s.rows, s.inputs, s.outputs, has_bias, static_cast<int>(epilogue), has_gamma, packed,
-            static_cast<int>(weights.data_type())};
+            static_cast<int>(type), bf16_in, bf16_out};
     std::lock_guard<std::mutex> lock(mutex);
     auto it = cache.find(key);
     if (it != cache.end()) return it->second;
     Linear linear;
     linear.accumulates = epilogue == Epilogue::AddToOutput;
-    linear.primitive = dnnl::matmul(describe(s, weights, has_bias, epilogue, has_gamma, &linear.layout));
+    linear.primitive = dnnl::matmul(describe(s, weights, has_bias, epilogue, has_gamma, bf16_out, &linear.layout));
     if (weights.data_type() == dt::s8) {
       const dnnl::memory::desc out({s.rows, s.outputs}, dt::f32, tag::ab), rows({s.rows, 1}, dt::f32, tag::ab);
       linear.rescale = dnnl::binary(dnnl::binary::primitive_desc(
@@ -179,20 +183,22 @@ struct MatmulRunner::State {
     return linear;
   }
 
-  void run(const Linear& linear, const LinearShape& s, const float* x, const dnnl::memory& weights,
-           const std::vector<float>& weight_scales, const float* bias, float* y, const float* gamma) {
-    auto wrap = [&](std::vector<int64_t> dims, const float* p) {
-      return dnnl::memory(dnnl::memory::desc(dims, dt::f32, tag::ab), engine, const_cast<float*>(p));
+  void run(const Linear& linear, const LinearShape& s, LinearInput input, const dnnl::memory& weights,
+           const std::vector<float>& weight_scales, const float* bias, LinearOutput output, const float* gamma) {
+    auto wrap = [&](std::vector<int64_t> dims, const void* p, dt type = dt::f32) {
+      return dnnl::memory(dnnl::memory::desc(dims, type, tag::ab), engine, const_cast<void*>(p));
     };
+    const float* x = static_cast<const float*>(input.data);  // when !input.bf16
+    float* y = static_cast<float*>(output.data);             // when !output.bf16
     auto post_op = [](int index) { return DNNL_ARG_ATTR_MULTIPLE_POST_OP(index) | DNNL_ARG_SRC_1; };
     const dt type = weights.get_desc().data_type();
     const int64_t n = s.rows * s.inputs;
     // Activations converted to the weights' type, in per-thread buffers.
     thread_local std::vector<uint16_t> converted;
     thread_local std::vector<float> row_scales, sums;
-    dnnl::memory src = wrap({s.rows, s.inputs}, x);
+    dnnl::memory src = wrap({s.rows, s.inputs}, input.data, input.bf16 ? dt::bf16 : dt::f32);
     dnnl::stream stream(engine);
-    if (type != dt::f32) {
+    if (type != dt::f32 && !input.bf16) {
       if (converted.size() < static_cast<size_t>(n)) converted.resize(n);
       dnnl::memory to(dnnl::memory::desc({s.rows, s.inputs}, type, tag::ab), engine, converted.data());
       if (type == dt::bf16) {
@@ -213,7 +219,8 @@ struct MatmulRunner::State {
     std::unordered_map<int, dnnl::memory> args;
     args.emplace(DNNL_ARG_SRC, src);
     args.emplace(DNNL_ARG_WEIGHTS, weights);
-    args.emplace(DNNL_ARG_DST, wrap({s.rows, s.outputs}, product));
+    args.emplace(DNNL_ARG_DST, output.bf16 ? wrap({s.rows, s.outputs}, output.data, dt::bf16)
+                                           : wrap({s.rows, s.outputs}, product));
     if (int8) {
       args.emplace(post_op(linear.layout.column_scales), wrap({1, s.outputs}, weight_scales.data()));
     } else {
@@ -353,11 +360,12 @@ PackedWeights MatmulRunner::from_image(int64_t inputs, int64_t outputs, Precisio
   return result;
 }
 
-void MatmulRunner::linear(const LinearShape& s, const float* x, const PackedWeights& weight, const float* bias,
-                          float* y, Epilogue epilogue, const float* gamma) const {
+void MatmulRunner::linear(const LinearShape& s, LinearInput x, const PackedWeights& weight, const float* bias,
+                          LinearOutput y, Epilogue epilogue, const float* gamma) const {
   const auto& memory = *static_cast<const dnnl::memory*>(weight.memory_.get());
   if (epilogue != Epilogue::AddToOutput) gamma = nullptr;
-  const State::Linear linear = state_->get(s, memory.get_desc(), true, bias != nullptr, epilogue, gamma != nullptr);
+  const State::Linear linear =
+      state_->get(s, memory.get_desc(), true, bias != nullptr, epilogue, gamma != nullptr, x.bf16, y.bf16);
   state_->run(linear, s, x, memory, weight.scales_, bias, y, gamma);
 }
 
@@ -407,7 +415,7 @@ void MatmulRunner::linear(const LinearShape& s, const float* x, const float* wei
                           Epilogue epilogue, const float* gamma) const {
   if (epilogue != Epilogue::AddToOutput) gamma = nullptr;
   const dnnl::memory::desc layout = plain_weights(s.inputs, s.outputs);
-  const State::Linear linear = state_->get(s, layout, false, bias != nullptr, epilogue, gamma != nullptr);
+  const State::Linear linear = state_->get(s, layout, false, bias != nullptr, epilogue, gamma != nullptr, false, false);
   state_->run(linear, s, x, dnnl::memory(layout, state_->engine, const_cast<float*>(weight)), {}, bias, y, gamma);
 }
 

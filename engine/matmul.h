@@ -37,6 +37,22 @@ const char* precision_name(Precision precision);  // "f32", "bf16", "int8"
 // The inverse; throws Error(where: ...) for any other name.
 Precision precision_from_name(const std::string& name, const std::string& where);
 
+// Activations a linear layer reads or writes: float32, or bfloat16 (the upper half of a float32,
+// rounded to nearest even). bfloat16 inputs need BF16 weights (the conversion each call would
+// do is skipped); bfloat16 outputs need a non-Int8 layer without AddToOutput.
+struct LinearInput {
+  LinearInput(const float* p) : data(p) {}
+  LinearInput(const uint16_t* p) : data(p), bf16(true) {}
+  const void* data;
+  bool bf16 = false;
+};
+struct LinearOutput {
+  LinearOutput(float* p) : data(p) {}
+  LinearOutput(uint16_t* p) : data(p), bf16(true) {}
+  void* data;
+  bool bf16 = false;
+};
+
 // A weight matrix in oneDNN's preferred (blocked) layout; the same for every row count.
 class PackedWeights {
  public:
@@ -98,7 +114,7 @@ class MatmulRunner {
 
   // x: [rows, inputs] row-major; bias: [outputs] or null; y: [rows, outputs] (read too for
   // AddToOutput); gamma: [outputs] or null.
-  void linear(const LinearShape& shape, const float* x, const PackedWeights& weight, const float* bias, float* y,
+  void linear(const LinearShape& shape, LinearInput x, const PackedWeights& weight, const float* bias, LinearOutput y,
               Epilogue epilogue, const float* gamma = nullptr) const;
   void strided_matmul(const StridedMatmul& spec, const float* a, const float* b, float* c) const;
   // Softmax over the last of 4 dense dims, in place.

@@ -100,7 +100,7 @@ class LinearPacker {
   Floats converted_;  // reused across matrices: fewer page faults while loading
 };
 
-void run(const MatmulRunner& mm, int64_t rows, const float* x, const PackedLinear& l, float* y, Epilogue epilogue,
+void run(const MatmulRunner& mm, int64_t rows, LinearInput x, const PackedLinear& l, LinearOutput y, Epilogue epilogue,
          const float* gamma = nullptr) {
   mm.linear({rows, l.weight.inputs(), l.weight.outputs()}, x, l.weight, data_or_null(l.bias), y, epilogue, gamma);
 }
@@ -277,13 +277,26 @@ ForwardResult VitModel::forward(const float* pixels, int batch, int height, int 
   if (c.norm_pre) layer_norm(x, x, M, D, w.norm_pre_weight.data(), w.norm_pre_bias.data(), c.layer_norm_eps);
   watch.lap(Op::LayerNorm);
 
-  // 4. Pre-norm transformer blocks.
+  // 4. Pre-norm transformer blocks. With bfloat16 weights, LayerNorm and fc1 write bfloat16,
+  //    so qkv, fc1 and fc2 read their input without converting it (same values: both round
+  //    to nearest even).
+  const bool bf16 = precision_ == Precision::BF16;
+  uint16_t* const normed16 = reinterpret_cast<uint16_t*>(normed);
+  uint16_t* const hidden16 = reinterpret_cast<uint16_t*>(hidden);
+  const LinearInput normed_in = bf16 ? LinearInput(normed16) : LinearInput(normed);
+  const LinearInput hidden_in = bf16 ? LinearInput(hidden16) : LinearInput(hidden);
+  auto norm = [&](const Floats& weight, const Floats& bias) {
+    if (bf16)
+      layer_norm(x, normed16, M, D, weight.data(), bias.data(), c.layer_norm_eps);
+    else
+      layer_norm(x, normed, M, D, weight.data(), bias.data(), c.layer_norm_eps);
+  };
   for (int i = 0; i < c.num_layers; ++i) {
     const LayerWeights& l = w.layers[i];
-    layer_norm(x, normed, M, D, l.norm1_weight.data(), l.norm1_bias.data(), c.layer_norm_eps);
+    norm(l.norm1_weight, l.norm1_bias);
     watch.lap(Op::LayerNorm);
     const LayerLinears& linear = layers_[i];
-    run(mm, M, normed, linear.qkv, qkv, Epilogue::None);
+    run(mm, M, normed_in, linear.qkv, qkv, Epilogue::None);
     watch.lap(Op::QkvGemm);
     if (c.qk_norm) {
       layer_norm(qkv, qkv, M, 3 * D, c.num_heads, hd, l.q_norm_weight.data(),
@@ -298,11 +311,12 @@ ForwardResult VitModel::forward(const float* pixels, int batch, int height, int 
     watch.lap(Op::Attention);
     run(mm, M, attended, linear.proj, x, Epilogue::AddToOutput, data_or_null(l.layer_scale1));
     watch.lap(Op::ProjGemm);
-    layer_norm(x, normed, M, D, l.norm2_weight.data(), l.norm2_bias.data(), c.layer_norm_eps);
+    norm(l.norm2_weight, l.norm2_bias);
     watch.lap(Op::LayerNorm);
-    run(mm, M, normed, linear.fc1, hidden, activation_epilogue(c.activation));
+    run(mm, M, normed_in, linear.fc1, bf16 ? LinearOutput(hidden16) : LinearOutput(hidden),
+        activation_epilogue(c.activation));
     watch.lap(Op::Fc1Gemm);
-    run(mm, M, hidden, linear.fc2, x, Epilogue::AddToOutput, data_or_null(l.layer_scale2));
+    run(mm, M, hidden_in, linear.fc2, x, Epilogue::AddToOutput, data_or_null(l.layer_scale2));
     watch.lap(Op::Fc2Gemm);
   }
   if (c.final_norm)
