@@ -18,7 +18,7 @@ namespace {
 constexpr int kRows = 6;  // query rows per register block: 6 x 4 accumulators + 5 operands fit 32 registers
 constexpr int kLanes = 16;
 
-int64_t padded_keys(int key_tokens) { return (key_tokens + 2 * kLanes - 1) / (2 * kLanes) * (2 * kLanes); }
+int64_t padded_keys(int key_tokens) { return (key_tokens + kLanes - 1) / kLanes * kLanes; }
 
 // e^x for x <= 0 (softmax after subtracting the row maximum): 2^n * e^f with f in
 // [-ln2/2, ln2/2] and a degree-6 Taylor polynomial (relative error below 2e-7).
@@ -37,31 +37,47 @@ __attribute__((target("avx512f"))) inline __m512 exp_nonpositive(__m512 x) {
   return _mm512_scalef_ps(p, n);
 }
 
-// scores[r][j] = scale * q_r . k_j for `rows` (<= kRows) query rows, two key vectors at a time;
-// kt is K transposed, [hd][keys_padded].
+// scores[r][j] = scale * q_r . k_j for R query rows and the V key vectors (16 keys each)
+// from key j0; kt is K transposed, [hd][keys_padded].
+template <int R, int V>
+__attribute__((target("avx512f"))) void score_vectors(const float* q, int64_t q_stride, const float* kt,
+                                                      int64_t keys_padded, int64_t j0, int hd, float scale,
+                                                      float* scores) {
+  __m512 acc[R * V];
+#pragma GCC unroll 32
+  for (int i = 0; i < R * V; ++i) acc[i] = _mm512_setzero_ps();
+  for (int d = 0; d < hd; ++d) {
+    __m512 k[V];
+#pragma GCC unroll 4
+    for (int c = 0; c < V; ++c) k[c] = _mm512_loadu_ps(kt + d * keys_padded + j0 + c * kLanes);
+#pragma GCC unroll 8
+    for (int r = 0; r < R; ++r) {
+      const __m512 qv = _mm512_set1_ps(q[r * q_stride + d]);
+#pragma GCC unroll 4
+      for (int c = 0; c < V; ++c) acc[r * V + c] = _mm512_fmadd_ps(qv, k[c], acc[r * V + c]);
+    }
+  }
+  const __m512 s = _mm512_set1_ps(scale);
+#pragma GCC unroll 8
+  for (int r = 0; r < R; ++r)
+#pragma GCC unroll 4
+    for (int c = 0; c < V; ++c)
+      _mm512_storeu_ps(scores + r * keys_padded + j0 + c * kLanes, _mm512_mul_ps(acc[r * V + c], s));
+}
+
+// All keys: blocks of four vectors (6 rows x 4 accumulators, the register file's worth), then
+// the remaining one to three.
 template <int R>
 __attribute__((target("avx512f"))) void scores_block(const float* q, int64_t q_stride, const float* kt,
                                                      int64_t keys_padded, int hd, float scale, float* scores) {
-  for (int64_t j = 0; j < keys_padded; j += 2 * kLanes) {
-    __m512 acc[2 * R];
-#pragma GCC unroll 16
-    for (int i = 0; i < 2 * R; ++i) acc[i] = _mm512_setzero_ps();
-    for (int d = 0; d < hd; ++d) {
-      const __m512 k0 = _mm512_loadu_ps(kt + d * keys_padded + j);
-      const __m512 k1 = _mm512_loadu_ps(kt + d * keys_padded + j + kLanes);
-#pragma GCC unroll 8
-      for (int r = 0; r < R; ++r) {
-        const __m512 qv = _mm512_set1_ps(q[r * q_stride + d]);
-        acc[2 * r] = _mm512_fmadd_ps(qv, k0, acc[2 * r]);
-        acc[2 * r + 1] = _mm512_fmadd_ps(qv, k1, acc[2 * r + 1]);
-      }
-    }
-    const __m512 s = _mm512_set1_ps(scale);
-#pragma GCC unroll 8
-    for (int r = 0; r < R; ++r) {
-      _mm512_storeu_ps(scores + r * keys_padded + j, _mm512_mul_ps(acc[2 * r], s));
-      _mm512_storeu_ps(scores + r * keys_padded + j + kLanes, _mm512_mul_ps(acc[2 * r + 1], s));
-    }
+  int64_t j = 0;
+  for (; j + 4 * kLanes <= keys_padded; j += 4 * kLanes)
+    score_vectors<R, 4>(q, q_stride, kt, keys_padded, j, hd, scale, scores);
+  switch ((keys_padded - j) / kLanes) {
+    case 1: score_vectors<R, 1>(q, q_stride, kt, keys_padded, j, hd, scale, scores); break;
+    case 2: score_vectors<R, 2>(q, q_stride, kt, keys_padded, j, hd, scale, scores); break;
+    case 3: score_vectors<R, 3>(q, q_stride, kt, keys_padded, j, hd, scale, scores); break;
+    default: break;
   }
 }
 
@@ -123,6 +139,56 @@ __attribute__((target("avx512f"))) void weighted_values(const float* p, int64_t 
   }
 }
 
+// The low (or high) 64-bit halves of each 128-bit lane of a and b, interleaved.
+__attribute__((target("avx512f"))) inline __m512 pairs(__m512 a, __m512 b, bool high) {
+  const __m512d x = _mm512_castps_pd(a), y = _mm512_castps_pd(b);
+  return _mm512_castpd_ps(high ? _mm512_unpackhi_pd(x, y) : _mm512_unpacklo_pd(x, y));
+}
+
+// kt[d][j] = k[j][d] for 16 keys from j0 and 16 dims from d0: an in-register 16 x 16
+// transpose (pairs, then quads within 128-bit lanes, then lanes).
+__attribute__((target("avx512f"))) void transpose_16x16(const float* k, int64_t k_stride, float* kt,
+                                                        int64_t keys_padded) {
+  __m512 r[16], t[16];
+#pragma GCC unroll 16
+  for (int i = 0; i < 16; ++i) r[i] = _mm512_loadu_ps(k + i * k_stride);
+#pragma GCC unroll 8
+  for (int i = 0; i < 8; ++i) {
+    t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+    t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+  }
+  // r[4i + m]: column 4L + m of rows 4i..4i+3 in each 128-bit lane L.
+#pragma GCC unroll 4
+  for (int i = 0; i < 4; ++i) {
+    r[4 * i] = pairs(t[4 * i], t[4 * i + 2], false);
+    r[4 * i + 1] = pairs(t[4 * i], t[4 * i + 2], true);
+    r[4 * i + 2] = pairs(t[4 * i + 1], t[4 * i + 3], false);
+    r[4 * i + 3] = pairs(t[4 * i + 1], t[4 * i + 3], true);
+  }
+#pragma GCC unroll 4
+  for (int m = 0; m < 4; ++m) {
+    const __m512 even_low = _mm512_shuffle_f32x4(r[m], r[4 + m], 0x88), odd_low = _mm512_shuffle_f32x4(r[m], r[4 + m], 0xDD);
+    const __m512 even_high = _mm512_shuffle_f32x4(r[8 + m], r[12 + m], 0x88),
+                 odd_high = _mm512_shuffle_f32x4(r[8 + m], r[12 + m], 0xDD);
+    _mm512_storeu_ps(kt + m * keys_padded, _mm512_shuffle_f32x4(even_low, even_high, 0x88));
+    _mm512_storeu_ps(kt + (8 + m) * keys_padded, _mm512_shuffle_f32x4(even_low, even_high, 0xDD));
+    _mm512_storeu_ps(kt + (4 + m) * keys_padded, _mm512_shuffle_f32x4(odd_low, odd_high, 0x88));
+    _mm512_storeu_ps(kt + (12 + m) * keys_padded, _mm512_shuffle_f32x4(odd_low, odd_high, 0xDD));
+  }
+}
+
+// kt = K transposed, [hd][keys_padded], zero past the last key.
+__attribute__((target("avx512f"))) void transpose_keys(const float* k, int64_t k_stride, int keys, int hd,
+                                                       float* kt, int64_t keys_padded) {
+  const int full_keys = keys / kLanes * kLanes, full_dims = hd / kLanes * kLanes;
+  for (int j = 0; j < full_keys; j += kLanes)
+    for (int d = 0; d < full_dims; d += kLanes)
+      transpose_16x16(k + j * k_stride + d, k_stride, kt + d * keys_padded + j, keys_padded);
+  for (int j = 0; j < keys; ++j)
+    for (int d = j < full_keys ? full_dims : 0; d < hd; ++d) kt[d * keys_padded + j] = k[j * k_stride + d];
+  for (int d = 0; d < hd; ++d) std::fill(kt + d * keys_padded + keys, kt + (d + 1) * keys_padded, 0.0f);
+}
+
 template <int R>
 __attribute__((target("avx512f"))) void attend_rows(const HeadMatrices& m, int64_t row, int keys, int hd, float scale,
                                                     const float* kt, int64_t keys_padded, float* scores) {
@@ -167,11 +233,7 @@ __attribute__((target("avx512f"))) void fused_attention_head(const HeadMatrices&
   HeadMatrices packed = m;
   packed.v = values;
   packed.v_stride = head_dim;
-  // Key-major order: each key row is read once, and the 64 (head_dim) output rows being
-  // written stay in L1.
-  for (int j = 0; j < key_tokens; ++j)
-    for (int d = 0; d < head_dim; ++d) kt[d * keys_padded + j] = m.k[j * m.k_stride + d];
-  for (int d = 0; d < head_dim; ++d) std::fill(kt + d * keys_padded + key_tokens, kt + (d + 1) * keys_padded, 0.0f);
+  transpose_keys(m.k, m.k_stride, key_tokens, head_dim, kt, keys_padded);
   int64_t row = 0;
   for (; row + kRows <= query_tokens; row += kRows)
     attend_rows<kRows>(packed, row, key_tokens, head_dim, scale, kt, keys_padded, scores);
