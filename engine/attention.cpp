@@ -17,7 +17,7 @@ namespace {
 // Heads are split into row blocks only as far as needed to give every thread the same number
 // of tasks (ViT-Ti's 3 heads on 2 threads would leave one idle a third of the time).
 void fused_multi_head_attention(const AttentionShape& s, HeadView q, HeadView k, HeadView v, float* out,
-                                int64_t out_batch_stride, int64_t out_row_stride, float scale) {
+                                int64_t out_batch_stride, int64_t out_row_stride, float scale, bool bf16_products) {
   const int64_t heads = static_cast<int64_t>(s.batch) * s.heads, threads = omp_get_max_threads();
   const int64_t blocks = std::min<int64_t>(threads / std::gcd(heads, threads), s.query_tokens);
   const int64_t block_rows = (s.query_tokens + blocks - 1) / blocks;
@@ -37,17 +37,23 @@ void fused_multi_head_attention(const AttentionShape& s, HeadView q, HeadView k,
                            k.base + b * k.batch_stride + offset, k.row_stride,
                            v.base + b * v.batch_stride + offset, v.row_stride,
                            out + b * out_batch_stride + first * out_row_stride + offset,  out_row_stride};
-      fused_attention_head(m, static_cast<int>(rows), s.key_tokens, s.head_dim, scale, work.data());
+      fused_attention_head(m, static_cast<int>(rows), s.key_tokens, s.head_dim, scale, work.data(), bf16_products);
     }
   }
 }
 
 bool runs_fused(AttentionKernel kernel) {
   static const bool has_avx512 = fused_attention_available();
-  return kernel == AttentionKernel::Fused || (kernel == AttentionKernel::Auto && has_avx512);
+  return kernel == AttentionKernel::Fused || kernel == AttentionKernel::FusedBf16 ||
+         (kernel == AttentionKernel::Auto && has_avx512);
 }
 
 }  // namespace
+
+AttentionKernel attention_kernel_for(Precision precision) {
+  static const bool has_bf16 = fused_attention_bf16_available();
+  return precision == Precision::BF16 && has_bf16 ? AttentionKernel::FusedBf16 : AttentionKernel::Auto;
+}
 
 int64_t attention_scratch_size(const AttentionShape& s, AttentionKernel kernel) {
   return runs_fused(kernel) ? 0 : static_cast<int64_t>(s.batch) * s.heads * s.query_tokens * s.key_tokens;
@@ -59,7 +65,9 @@ void multi_head_attention(const MatmulRunner& mm, const AttentionShape& s, HeadV
   const int64_t B = s.batch, H = s.heads, hd = s.head_dim, Tq = s.query_tokens, Tk = s.key_tokens;
   const int64_t qB = q.batch_stride == 0 ? 1 : B;
   const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
-  if (runs_fused(kernel)) return fused_multi_head_attention(s, q, k, v, out, out_batch_stride, out_row_stride, scale);
+  if (runs_fused(kernel))
+    return fused_multi_head_attention(s, q, k, v, out, out_batch_stride, out_row_stride, scale,
+                                      kernel == AttentionKernel::FusedBf16);
   // scores = scale * Q K^T, with K read transposed through its strides.
   StridedMatmul qk{{qB, H, Tq, hd}, {q.batch_stride, hd, q.row_stride, 1},
                    {B, H, hd, Tk},  {k.batch_stride, hd, 1, k.row_stride},

@@ -5,10 +5,14 @@
 
 namespace vit {
 
-bool fused_attention_available();
+bool fused_attention_available();        // AVX-512 F, BW and VL
+bool fused_attention_bf16_available();   // and AVX512-BF16
 
 // One head: q [Tq, hd], k and v [Tk, hd], out [Tq, hd], each row-major with its own row
 // stride. work: fused_attention_work_floats(Tk, hd) floats, private to the calling thread.
+// bf16_products (needs fused_attention_bf16_available(); even hd): Q, K, V and the softmax
+// numerators rounded to bfloat16, products summed in float32 (for bfloat16 models: twice the
+// multiply rate).
 struct HeadMatrices {
   const float* q;
   int64_t q_stride;
@@ -21,6 +25,6 @@ struct HeadMatrices {
 };
 int64_t fused_attention_work_floats(int key_tokens, int head_dim);
 void fused_attention_head(const HeadMatrices& m, int query_tokens, int key_tokens, int head_dim, float scale,
-                          float* work);
+                          float* work, bool bf16_products = false);
 
 }  // namespace vit

@@ -223,10 +223,11 @@ ForwardResult VitModel::forward(const float* pixels, int batch, int height, int 
   const int64_t patch_len = static_cast<int64_t>(C) * p * p, patch_rows = static_cast<int64_t>(batch) * patches;
   const int hd = c.head_dim();
   const AttentionShape self_attention{batch, c.num_heads, hd, T, T};
+  const AttentionKernel attention_kernel = attention_kernel_for(precision_);
   const auto buffers = s.carve<8>({static_cast<size_t>(patch_rows * patch_len), static_cast<size_t>(patch_rows * D),
                                    static_cast<size_t>(M * D), static_cast<size_t>(M * D),
                                    static_cast<size_t>(M * 3 * D), static_cast<size_t>(M * D),
-                                   static_cast<size_t>(M * I), static_cast<size_t>(attention_scratch_size(self_attention))});
+                                   static_cast<size_t>(M * I), static_cast<size_t>(attention_scratch_size(self_attention, attention_kernel))});
   float *const unfolded = buffers[0], *const patch_tokens = buffers[1], *const x = buffers[2],
                *const normed = buffers[3], *const qkv = buffers[4], *const attended = buffers[5],
                *const hidden = buffers[6], *const scores = buffers[7];
@@ -307,7 +308,7 @@ ForwardResult VitModel::forward(const float* pixels, int batch, int height, int 
     const int64_t qkv_batch = static_cast<int64_t>(T) * 3 * D;
     multi_head_attention(mm, self_attention, {qkv, qkv_batch, 3 * D}, {qkv + D, qkv_batch, 3 * D},
                          {qkv + 2 * D, qkv_batch, 3 * D}, attended, static_cast<int64_t>(T) * D, D,
-                         scores);
+                         scores, attention_kernel);
     watch.lap(Op::Attention);
     run(mm, M, attended, linear.proj, x, Epilogue::AddToOutput, data_or_null(l.layer_scale1));
     watch.lap(Op::ProjGemm);

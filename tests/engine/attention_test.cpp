@@ -2,6 +2,7 @@
 // softmax(Q K^T / sqrt(d)) V, on the layouts the engine uses (q, k, v interleaved in one qkv
 // buffer; a shared query for the map head) and on awkward sizes.
 #include <cmath>
+#include <cstring>
 #include <random>
 #include <vector>
 
@@ -24,54 +25,98 @@ void PrintTo(const Case& c, std::ostream* os) {
       << (c.shared_query ? " shared query" : "") << " magnitude " << c.magnitude;
 }
 
+float round_to_bf16(float x) {
+  uint32_t bits;
+  std::memcpy(&bits, &x, sizeof bits);
+  bits = (bits + 0x7FFFu + ((bits >> 16) & 1u)) & 0xFFFF0000u;
+  std::memcpy(&x, &bits, sizeof x);
+  return x;
+}
+
+// Random q, k, v interleaved per token like the engine's qkv GEMM output (row stride 3 * D),
+// and the attention of them computed plainly in double precision.
+struct Problem {
+  explicit Problem(const Case& c) : c(c), D(int64_t{c.heads} * c.head_dim), row(3 * D), batch_stride(row * c.key_tokens) {
+    qkv.resize(static_cast<size_t>(c.batch) * batch_stride);
+    latent.resize(D);
+    std::mt19937 rng(7);
+    std::uniform_real_distribution<float> uniform(-c.magnitude, c.magnitude);
+    for (float& x : qkv) x = uniform(rng);
+    for (float& x : latent) x = uniform(rng);
+  }
+  HeadView q() const { return c.shared_query ? HeadView{latent.data(), 0, D} : HeadView{qkv.data(), batch_stride, row}; }
+  HeadView k() const { return {qkv.data() + D, batch_stride, row}; }
+  HeadView v() const { return {qkv.data() + 2 * D, batch_stride, row}; }
+  int64_t out_batch() const { return D * c.query_tokens; }
+  AttentionShape shape() const { return {c.batch, c.heads, c.head_dim, c.query_tokens, c.key_tokens}; }
+
+  // bf16: q, k, v and the softmax numerators rounded to bfloat16, as the bfloat16 kernel does
+  // (its sums stay float32, and so does the normalizing sum).
+  std::vector<double> reference(bool bf16) const {
+    auto in = [&](float x) { return double(bf16 ? round_to_bf16(x) : x); };
+    std::vector<double> expected(static_cast<size_t>(c.batch) * out_batch());
+    const HeadView qv = q(), kv = k(), vv = v();
+    for (int b = 0; b < c.batch; ++b)
+      for (int h = 0; h < c.heads; ++h)
+        for (int t = 0; t < c.query_tokens; ++t) {
+          const float* qr = qv.base + b * qv.batch_stride + t * qv.row_stride + h * c.head_dim;
+          std::vector<double> p(c.key_tokens);
+          double max = -INFINITY, sum = 0;
+          for (int j = 0; j < c.key_tokens; ++j) {
+            const float* kr = kv.base + b * kv.batch_stride + j * kv.row_stride + h * c.head_dim;
+            double dot = 0;
+            for (int d = 0; d < c.head_dim; ++d) dot += in(qr[d]) * in(kr[d]);
+            p[j] = dot / std::sqrt(double(c.head_dim));
+            max = std::max(max, p[j]);
+          }
+          for (double& x : p) {
+            sum += x = std::exp(x - max);
+            if (bf16) x = round_to_bf16(static_cast<float>(x));
+          }
+          for (int d = 0; d < c.head_dim; ++d) {
+            double o = 0;
+            for (int j = 0; j < c.key_tokens; ++j)
+              o += p[j] * in(vv.base[b * vv.batch_stride + j * vv.row_stride + h * c.head_dim + d]);
+            expected[b * out_batch() + t * D + h * c.head_dim + d] = o / sum;
+          }
+        }
+    return expected;
+  }
+
+  double worst_error(AttentionKernel kernel, const std::vector<double>& expected) const {
+    MatmulRunner mm;
+    std::vector<float> out(expected.size(), NAN), scores(attention_scratch_size(shape(), kernel));
+    multi_head_attention(mm, shape(), q(), k(), v(), out.data(), out_batch(), D, scores.data(), kernel);
+    double worst = 0;
+    for (size_t i = 0; i < out.size(); ++i) worst = std::max(worst, std::fabs(out[i] - expected[i]));
+    return worst;
+  }
+
+  Case c;
+  int64_t D, row, batch_stride;
+  std::vector<float> qkv, latent;
+};
+
 class Attention : public ::testing::TestWithParam<Case> {};
 
 TEST_P(Attention, BothKernelsMatchAPlainReference) {
-  const Case c = GetParam();
-  const int64_t D = static_cast<int64_t>(c.heads) * c.head_dim;
-  // q, k, v interleaved per token like the engine's qkv GEMM output: row stride 3 * D.
-  const int64_t row = 3 * D, batch_stride = row * c.key_tokens;
-  std::vector<float> qkv(static_cast<size_t>(c.batch) * batch_stride), latent(D);
-  std::mt19937 rng(7);
-  std::uniform_real_distribution<float> uniform(-c.magnitude, c.magnitude);
-  for (float& x : qkv) x = uniform(rng);
-  for (float& x : latent) x = uniform(rng);
-  const HeadView q = c.shared_query ? HeadView{latent.data(), 0, D} : HeadView{qkv.data(), batch_stride, row};
-  const HeadView k{qkv.data() + D, batch_stride, row}, v{qkv.data() + 2 * D, batch_stride, row};
-  const int64_t out_row = D, out_batch = D * c.query_tokens;
-  const AttentionShape shape{c.batch, c.heads, c.head_dim, c.query_tokens, c.key_tokens};
+  const Problem problem(GetParam());
+  const std::vector<double> expected = problem.reference(false);
+  EXPECT_LE(problem.worst_error(AttentionKernel::OneDnn, expected), 2e-5 * GetParam().magnitude) << "oneDNN";
+  if (fused_attention_available()) {
+    EXPECT_LE(problem.worst_error(AttentionKernel::Fused, expected), 2e-5 * GetParam().magnitude) << "fused";
+  }
+}
 
-  std::vector<double> expected(static_cast<size_t>(c.batch) * out_batch);
-  for (int b = 0; b < c.batch; ++b)
-    for (int h = 0; h < c.heads; ++h)
-      for (int t = 0; t < c.query_tokens; ++t) {
-        const float* qr = q.base + b * q.batch_stride + t * q.row_stride + h * c.head_dim;
-        std::vector<double> p(c.key_tokens);
-        double max = -INFINITY, sum = 0;
-        for (int j = 0; j < c.key_tokens; ++j) {
-          const float* kr = k.base + b * k.batch_stride + j * k.row_stride + h * c.head_dim;
-          double dot = 0;
-          for (int d = 0; d < c.head_dim; ++d) dot += double(qr[d]) * kr[d];
-          p[j] = dot / std::sqrt(double(c.head_dim));
-          max = std::max(max, p[j]);
-        }
-        for (double& x : p) sum += x = std::exp(x - max);
-        for (int d = 0; d < c.head_dim; ++d) {
-          double o = 0;
-          for (int j = 0; j < c.key_tokens; ++j) o += p[j] * v.base[b * v.batch_stride + j * v.row_stride + h * c.head_dim + d];
-          expected[b * out_batch + t * out_row + h * c.head_dim + d] = o / sum;
-        }
-      }
-
-  MatmulRunner mm;
-  std::vector<AttentionKernel> kernels = {AttentionKernel::OneDnn};
-  if (fused_attention_available()) kernels.push_back(AttentionKernel::Fused);
-  for (AttentionKernel kernel : kernels) {
-    std::vector<float> out(expected.size(), NAN), scores(attention_scratch_size(shape, kernel));
-    multi_head_attention(mm, shape, q, k, v, out.data(), out_batch, out_row, scores.data(), kernel);
-    double worst = 0;
-    for (size_t i = 0; i < out.size(); ++i) worst = std::max(worst, std::fabs(out[i] - expected[i]));
-    EXPECT_LE(worst, 2e-5 * c.magnitude) << (kernel == AttentionKernel::Fused ? "fused" : "oneDNN");
+// The bfloat16 kernel computes what it should: the reference with its roundings, up to the
+// float32 sums (and rare numerators whose float32 exp rounds to the other bfloat16).
+TEST_P(Attention, Bfloat16KernelMatchesTheReferenceWithItsRoundings) {
+  if (!fused_attention_bf16_available()) GTEST_SKIP() << "this CPU has no AVX512-BF16";
+  const Problem problem(GetParam());
+  EXPECT_LE(problem.worst_error(AttentionKernel::FusedBf16, problem.reference(true)), 1e-4 * GetParam().magnitude);
+  // Against float32 it is bfloat16-accurate where scores are moderate (|q.k| / sqrt(d) of a few).
+  if (GetParam().magnitude <= 1.0f) {
+    EXPECT_LE(problem.worst_error(AttentionKernel::FusedBf16, problem.reference(false)), 3e-3);
   }
 }
 
