@@ -45,40 +45,38 @@ TEST(Bf16Activations, LayerNormWritesItsFloat32ResultRoundedToNearestEven) {
   for (size_t i = 0; i < x.size(); ++i) ASSERT_EQ(bf16[i], round_to_bf16(f32[i])) << i;
 }
 
-TEST(Bf16Activations, Bfloat16InputsGiveTheResultsOfTheGemmsOwnConversion) {
-  const int64_t rows = 9, inputs = 768, outputs = 256;
-  const std::vector<float> w = random_values(inputs * outputs, 4), x = random_values(rows * inputs, 5),
-                           bias = random_values(outputs, 6);
+// A random bfloat16 layer (9 x 768 inputs, 256 outputs, bias); skipped where the CPU has no
+// bfloat16.
+class Bf16Layer : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    try {
+      packed = mm.pack(w.data(), kInputs, kOutputs, Precision::BF16);
+    } catch (const Error& e) {
+      GTEST_SKIP() << e.what();
+    }
+  }
+  static constexpr int64_t kRows = 9, kInputs = 768, kOutputs = 256;
+  const std::vector<float> w = random_values(kInputs * kOutputs, 4), x = random_values(kRows * kInputs, 5),
+                           bias = random_values(kOutputs, 6);
   MatmulRunner mm;
   PackedWeights packed;
-  try {
-    packed = mm.pack(w.data(), inputs, outputs, Precision::BF16);
-  } catch (const Error& e) {
-    GTEST_SKIP() << e.what();  // this CPU has no bfloat16
-  }
+};
+
+TEST_F(Bf16Layer, Bfloat16InputsGiveTheResultsOfTheGemmsOwnConversion) {
   std::vector<uint16_t> x16(x.size());
   for (size_t i = 0; i < x.size(); ++i) x16[i] = round_to_bf16(x[i]);
-  std::vector<float> converted(rows * outputs), given(rows * outputs);
-  mm.linear({rows, inputs, outputs}, x.data(), packed, bias.data(), converted.data(), Epilogue::GeluErf);
-  mm.linear({rows, inputs, outputs}, x16.data(), packed, bias.data(), given.data(), Epilogue::GeluErf);
+  std::vector<float> converted(kRows * kOutputs), given(kRows * kOutputs);
+  mm.linear({kRows, kInputs, kOutputs}, x.data(), packed, bias.data(), converted.data(), Epilogue::GeluErf);
+  mm.linear({kRows, kInputs, kOutputs}, x16.data(), packed, bias.data(), given.data(), Epilogue::GeluErf);
   EXPECT_EQ(given, converted);
 }
 
-TEST(Bf16Activations, Bfloat16OutputsAreTheFloat32OutputsRounded) {
-  const int64_t rows = 9, inputs = 768, outputs = 256;
-  const std::vector<float> w = random_values(inputs * outputs, 7), x = random_values(rows * inputs, 8),
-                           bias = random_values(outputs, 9);
-  MatmulRunner mm;
-  PackedWeights packed;
-  try {
-    packed = mm.pack(w.data(), inputs, outputs, Precision::BF16);
-  } catch (const Error& e) {
-    GTEST_SKIP() << e.what();
-  }
-  std::vector<float> f32(rows * outputs);
-  std::vector<uint16_t> bf16(rows * outputs);
-  mm.linear({rows, inputs, outputs}, x.data(), packed, bias.data(), f32.data(), Epilogue::GeluErf);
-  mm.linear({rows, inputs, outputs}, x.data(), packed, bias.data(), bf16.data(), Epilogue::GeluErf);
+TEST_F(Bf16Layer, Bfloat16OutputsAreTheFloat32OutputsRounded) {
+  std::vector<float> f32(kRows * kOutputs);
+  std::vector<uint16_t> bf16(kRows * kOutputs);
+  mm.linear({kRows, kInputs, kOutputs}, x.data(), packed, bias.data(), f32.data(), Epilogue::GeluErf);
+  mm.linear({kRows, kInputs, kOutputs}, x.data(), packed, bias.data(), bf16.data(), Epilogue::GeluErf);
   // The kernel for a bfloat16 output may sum in another order: within one bfloat16 step.
   for (size_t i = 0; i < f32.size(); ++i)
     ASSERT_NEAR(from_bf16(bf16[i]), f32[i], std::abs(f32[i]) / 128 + 1e-6f) << i;

@@ -11,6 +11,7 @@
 #include "formats/json_file.h"
 #include "formats/safetensors.h"
 #include "importer/import_checkpoint.h"
+#include "imported_model.h"
 #include "test_support/shared_data.h"
 
 namespace vit {
@@ -51,16 +52,6 @@ Shapes hf_vit_state_dict(bool with_head, int64_t D, int64_t layers, int64_t mlp,
   return s;
 }
 
-std::string import_fixture(const std::string& name) {
-  ImportOptions o;
-  o.checkpoint = test::fixture(name);
-  o.output_dir = test::scratch_dir("out") + "/model";
-  std::ostringstream log;
-  const ImportReport r = import_checkpoint(o, log);
-  EXPECT_TRUE(r.written) << log.str();
-  return o.output_dir;
-}
-
 Shapes shapes_in(const std::string& file) {
   Shapes s;
   SafetensorsFile f = SafetensorsFile::open(file);
@@ -74,7 +65,7 @@ Shapes shapes_in(const std::string& file) {
 
 TEST(HfLayout, ClassifierConfigHasEveryViTConfigKey) {
   VIT_REQUIRE_SHARED();
-  const std::string dir = import_fixture("vit_classifier");
+  const std::string dir = test::import_to_scratch(test::fixture("vit_classifier"), "out");
   const nlohmann::json c = read_json_file(dir + "/config.json");
   EXPECT_EQ(c["model_type"], "vit");
   EXPECT_EQ(c["architectures"], nlohmann::json::array({"ViTForImageClassification"}));
@@ -105,7 +96,7 @@ TEST(HfLayout, ClassifierConfigHasEveryViTConfigKey) {
 
 TEST(HfLayout, FeatureExtractorIsAViTModelWithoutPrefixOrHead) {
   VIT_REQUIRE_SHARED();
-  const std::string dir = import_fixture("vit_features");
+  const std::string dir = test::import_to_scratch(test::fixture("vit_features"), "out");
   const nlohmann::json c = read_json_file(dir + "/config.json");
   EXPECT_EQ(c["architectures"], nlohmann::json::array({"ViTModel"}));
   EXPECT_FALSE(c.contains("id2label"));
@@ -114,7 +105,7 @@ TEST(HfLayout, FeatureExtractorIsAViTModelWithoutPrefixOrHead) {
 
 TEST(HfLayout, DeitGetsTheDeitProcessorWithTimmCrop) {
   VIT_REQUIRE_SHARED();
-  const std::string dir = import_fixture("deit_classifier");
+  const std::string dir = test::import_to_scratch(test::fixture("deit_classifier"), "out");
   const nlohmann::json p = read_json_file(dir + "/preprocessor_config.json");
   EXPECT_EQ(p["image_processor_type"], "DeiTImageProcessor");
   EXPECT_EQ(p["crop_size"], (nlohmann::json{{"height", 32}, {"width", 32}}));
@@ -124,7 +115,7 @@ TEST(HfLayout, DeitGetsTheDeitProcessorWithTimmCrop) {
 
 TEST(HfLayout, VariantsGetTheVitcppModelType) {
   VIT_REQUIRE_SHARED();
-  const std::string dir = import_fixture("vit_reg4");
+  const std::string dir = test::import_to_scratch(test::fixture("vit_reg4"), "out");
   const nlohmann::json c = read_json_file(dir + "/config.json");
   EXPECT_EQ(c["model_type"], "vitcpp");
   EXPECT_EQ(c["register_tokens"], 4);

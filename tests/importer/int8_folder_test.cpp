@@ -12,30 +12,15 @@
 #include "formats/safetensors.h"
 #include "importer/import_checkpoint.h"
 #include "importer/int8_export.h"
+#include "imported_model.h"
 #include "test_support/shared_data.h"
 
 namespace vit {
 namespace {
 
-std::string import(const std::string& checkpoint, bool int8, const std::string& scratch) {
-  ImportOptions o;
-  o.checkpoint = checkpoint;
-  o.output_dir = test::scratch_dir(scratch) + "/model";
-  o.int8 = int8;
-  std::ostringstream log;
-  EXPECT_TRUE(import_checkpoint(o, log).written) << log.str();
-  return o.output_dir;
-}
-
-std::vector<float> logits(const VitModel& model, const std::string& pixels_path) {
-  const NpyArray input = read_npy(pixels_path);
-  const std::vector<float> pixels = input.tensor().to_float();
-  return model.forward(pixels.data(), int(input.shape[0]), int(input.shape[2]), int(input.shape[3]), kLogits).logits;
-}
-
 TEST(Int8Folder, StoresBlockMatricesAsInt8WithRowScales) {
   VIT_REQUIRE_SHARED();
-  const std::string dir = import(test::fixture("vit_classifier"), true, "int8_layout");
+  const std::string dir = test::import_to_scratch(test::fixture("vit_classifier"), "int8_layout", true);
   const nlohmann::json config = read_json_file(dir + "/config.json");
   EXPECT_EQ(config["model_type"], "vitcpp");
   EXPECT_EQ(config["weights_dtype"], "int8");
@@ -64,27 +49,27 @@ TEST(Int8Folder, RunsInInt8ByDefaultAndMatchesTheFloatFolderQuantizedAtLoad) {
   VIT_REQUIRE_SHARED();
   for (const char* fixture : {"vit_tiny_real", "vit_layerscale", "deit_distilled"}) {
     const std::string input = test::fixture(fixture) + "/input.npy";
-    const std::string int8_dir = import(test::fixture(fixture), true, "int8_a");
-    const std::string f32_dir = import(test::fixture(fixture), false, "int8_b");
+    const std::string int8_dir = test::import_to_scratch(test::fixture(fixture), "int8_a", true);
+    const std::string f32_dir = test::import_to_scratch(test::fixture(fixture), "int8_b", false);
     const VitModel int8_model = load_model(int8_dir);
     EXPECT_EQ(int8_model.precision(), Precision::Int8);
-    const std::vector<float> from_folder = logits(int8_model, input);
-    const std::vector<float> quantized_at_load = logits(load_model(f32_dir, Precision::Int8), input);
-    const std::vector<float> f32 = logits(load_model(f32_dir), input);
+    const std::vector<float> from_folder = test::logits_on(int8_model, input);
+    const std::vector<float> quantized_at_load = test::logits_on(load_model(f32_dir, Precision::Int8), input);
+    const std::vector<float> f32 = test::logits_on(load_model(f32_dir), input);
     const int batch = int(read_npy(input).shape[0]);
     // The same int8 values; dequantizing and requantizing may move a row scale by one ulp.
     EXPECT_GE(min_row_cosine(from_folder, quantized_at_load, batch), 0.99999) << fixture;
     EXPECT_GE(min_row_cosine(from_folder, f32, batch), 0.999) << fixture;
     // Run in float32, the int8 folder is its dequantized weights: still close to float32.
-    EXPECT_GE(min_row_cosine(logits(load_model(int8_dir, Precision::F32), input), f32, batch), 0.999) << fixture;
+    EXPECT_GE(min_row_cosine(test::logits_on(load_model(int8_dir, Precision::F32), input), f32, batch), 0.999) << fixture;
   }
 }
 
 TEST(Int8Folder, DigitsTopOneMatchesFloat32) {
   VIT_REQUIRE_SHARED();
   const std::string digits = test::shared_dir() + "/digits";
-  const std::vector<float> int8 = logits(load_model(import(digits + "/model", true, "int8_digits")), digits + "/test_pixels.npy");
-  const std::vector<float> f32 = logits(load_model(import(digits + "/model", false, "f32_digits")), digits + "/test_pixels.npy");
+  const std::vector<float> int8 = test::logits_on(load_model(test::import_to_scratch(digits + "/model", "int8_digits", true)), digits + "/test_pixels.npy");
+  const std::vector<float> f32 = test::logits_on(load_model(test::import_to_scratch(digits + "/model", "f32_digits", false)), digits + "/test_pixels.npy");
   const size_t images = f32.size() / 10;
   size_t same = 0;
   for (size_t b = 0; b < images; ++b)
@@ -96,7 +81,7 @@ TEST(Int8Folder, DigitsTopOneMatchesFloat32) {
 
 TEST(Int8Folder, MissingOrMisshapenScalesAreRefusedNamingTheTensor) {
   VIT_REQUIRE_SHARED();
-  const std::string dir = import(test::fixture("vit_classifier"), true, "int8_bad");
+  const std::string dir = test::import_to_scratch(test::fixture("vit_classifier"), "int8_bad", true);
   std::vector<SafetensorsEntry> entries;
   const std::string weights = dir + "/model.safetensors";
   const std::string scale = "vit.encoder.layer.0.intermediate.dense.weight_scale";

@@ -11,25 +11,11 @@
 #include "formats/npy.h"
 #include "formats/safetensors.h"
 #include "importer/import_checkpoint.h"
+#include "imported_model.h"
 #include "test_support/shared_data.h"
 
 namespace vit {
 namespace {
-
-std::string import_fixture(const std::string& name) {
-  ImportOptions o;
-  o.checkpoint = test::fixture(name);
-  o.output_dir = test::scratch_dir("loading") + "/model";
-  std::ostringstream log;
-  EXPECT_TRUE(import_checkpoint(o, log).written) << log.str();
-  return o.output_dir;
-}
-
-std::vector<float> logits(const VitModel& model, const std::string& fixture) {
-  const NpyArray input = read_npy(test::fixture(fixture) + "/input.npy");
-  const std::vector<float> pixels = input.tensor().to_float();
-  return model.forward(pixels.data(), int(input.shape[0]), int(input.shape[2]), int(input.shape[3]), kLogits).logits;
-}
 
 VitModel materialized(const std::string& dir) {
   const std::string weights_path = dir + "/" + kWeightsFile;
@@ -50,14 +36,14 @@ uint16_t to_bf16_truncated(float f) {
 TEST(ModelLoading, MappedMatricesGiveTheMaterializedModelsLogitsBitForBit) {
   VIT_REQUIRE_SHARED();
   for (const char* fixture : {"vit_classifier", "vit_siglip_map", "deit_distilled"}) {
-    const std::string dir = import_fixture(fixture);
-    EXPECT_EQ(logits(load_model(dir), fixture), logits(materialized(dir), fixture)) << fixture;
+    const std::string dir = test::import_to_scratch(test::fixture(fixture), "loading");
+    EXPECT_EQ(test::fixture_logits(load_model(dir), fixture), test::fixture_logits(materialized(dir), fixture)) << fixture;
   }
 }
 
 TEST(ModelLoading, Bfloat16StoredMatricesAreConvertedOneAtATime) {
   VIT_REQUIRE_SHARED();
-  const std::string dir = import_fixture("vit_classifier");
+  const std::string dir = test::import_to_scratch(test::fixture("vit_classifier"), "loading");
   // Rewrite every tensor as bfloat16; the float32 folder gets the same rounded values.
   const std::string weights_path = dir + "/" + kWeightsFile;
   std::vector<std::vector<uint16_t>> halves;
@@ -85,7 +71,7 @@ TEST(ModelLoading, Bfloat16StoredMatricesAreConvertedOneAtATime) {
   std::filesystem::copy_file(dir + "/" + kConfigFile, bf16_dir + "/" + kConfigFile);
   write_safetensors(bf16_dir + "/" + kWeightsFile, bf16_entries);
   write_safetensors(weights_path, f32_entries);
-  EXPECT_EQ(logits(load_model(bf16_dir), "vit_classifier"), logits(materialized(dir), "vit_classifier"));
+  EXPECT_EQ(test::fixture_logits(load_model(bf16_dir), "vit_classifier"), test::fixture_logits(materialized(dir), "vit_classifier"));
 }
 
 }  // namespace

@@ -10,27 +10,13 @@
 #include "formats/npy.h"
 #include "formats/safetensors.h"
 #include "importer/import_checkpoint.h"
+#include "imported_model.h"
 #include "test_support/shared_data.h"
 
 namespace vit {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string import_fixture(const std::string& name, const std::string& scratch) {
-  ImportOptions o;
-  o.checkpoint = test::fixture(name);
-  o.output_dir = test::scratch_dir(scratch) + "/model";
-  std::ostringstream log;
-  EXPECT_TRUE(import_checkpoint(o, log).written) << log.str();
-  return o.output_dir;
-}
-
-std::vector<float> logits(const VitModel& model, const std::string& fixture) {
-  const NpyArray input = read_npy(test::fixture(fixture) + "/input.npy");
-  const std::vector<float> pixels = input.tensor().to_float();
-  return model.forward(pixels.data(), int(input.shape[0]), int(input.shape[2]), int(input.shape[3]), kLogits).logits;
-}
 
 // The one cache file in `cache_dir`.
 std::string cache_file(const std::string& cache_dir) {
@@ -40,27 +26,41 @@ std::string cache_file(const std::string& cache_dir) {
   return files.empty() ? "" : files[0];
 }
 
+// vit_classifier imported, its float32 logits, and a cache file written by loading it.
+struct CachedFolder {
+  explicit CachedFolder(const std::string& name)
+      : dir(test::import_to_scratch(test::fixture("vit_classifier"), name)),
+        expected(test::fixture_logits(load_model(dir), "vit_classifier")),
+        cache(test::scratch_dir(name + "_dir")) {
+    load_model(dir, Precision::F32, cache);
+    file = cache_file(cache);
+  }
+  std::string dir;
+  std::vector<float> expected;
+  std::string cache, file;
+};
+
 TEST(PackedCache, SecondLoadMapsTheCacheAndGivesTheSameLogitsBitForBit) {
   VIT_REQUIRE_SHARED();
   for (const char* fixture : {"vit_classifier", "vit_siglip_map", "deit_distilled"}) {
-    const std::string dir = import_fixture(fixture, std::string("cache_same_") + fixture);
+    const std::string dir = test::import_to_scratch(test::fixture(fixture), std::string("cache_same_") + fixture);
     for (Precision precision : {Precision::F32, Precision::BF16, Precision::Int8}) {
       SCOPED_TRACE(std::string(fixture) + " " + precision_name(precision));
       const std::string cache = test::scratch_dir(std::string("cache_dir_") + fixture + precision_name(precision));
-      const std::vector<float> packed = logits(load_model(dir, precision), fixture);
+      const std::vector<float> packed = test::fixture_logits(load_model(dir, precision), fixture);
       const VitModel writes = load_model(dir, precision, cache);
       EXPECT_FALSE(writes.packed_weights_from_cache());
-      EXPECT_EQ(logits(writes, fixture), packed);
+      EXPECT_EQ(test::fixture_logits(writes, fixture), packed);
       const VitModel maps = load_model(dir, precision, cache);
       EXPECT_TRUE(maps.packed_weights_from_cache());
-      EXPECT_EQ(logits(maps, fixture), packed);
+      EXPECT_EQ(test::fixture_logits(maps, fixture), packed);
     }
   }
 }
 
 TEST(PackedCache, ChangedWeightsAreAMissAndTheFileIsRewritten) {
   VIT_REQUIRE_SHARED();
-  const std::string dir = import_fixture("vit_classifier", "cache_changed");
+  const std::string dir = test::import_to_scratch(test::fixture("vit_classifier"), "cache_changed");
   const std::string cache = test::scratch_dir("cache_changed_dir");
   load_model(dir, Precision::F32, cache);
   // Import another checkpoint into the same folder: same path, other weights.
@@ -72,17 +72,15 @@ TEST(PackedCache, ChangedWeightsAreAMissAndTheFileIsRewritten) {
   ASSERT_TRUE(import_checkpoint(o, log).written) << log.str();
   const VitModel reloaded = load_model(dir, Precision::F32, cache);
   EXPECT_FALSE(reloaded.packed_weights_from_cache());
-  EXPECT_EQ(logits(reloaded, "vit_tiny_real"), logits(load_model(dir, Precision::F32), "vit_tiny_real"));
+  EXPECT_EQ(test::fixture_logits(reloaded, "vit_tiny_real"), test::fixture_logits(load_model(dir, Precision::F32), "vit_tiny_real"));
   EXPECT_TRUE(load_model(dir, Precision::F32, cache).packed_weights_from_cache());
 }
 
 TEST(PackedCache, DamagedFilesAreAMissAndAreRewritten) {
   VIT_REQUIRE_SHARED();
-  const std::string dir = import_fixture("vit_classifier", "cache_damaged");
-  const std::vector<float> expected = logits(load_model(dir), "vit_classifier");
-  const std::string cache = test::scratch_dir("cache_damaged_dir");
-  load_model(dir, Precision::F32, cache);
-  const std::string file = cache_file(cache);
+  const CachedFolder cached("cache_damaged");
+  const std::string &dir = cached.dir, &cache = cached.cache, &file = cached.file;
+  const std::vector<float>& expected = cached.expected;
   const auto full_size = fs::file_size(file);
   for (const char* damage : {"truncated", "garbage", "empty"}) {
     SCOPED_TRACE(damage);
@@ -91,7 +89,7 @@ TEST(PackedCache, DamagedFilesAreAMissAndAreRewritten) {
     if (damage == std::string("empty")) std::ofstream(file, std::ios::binary).flush();
     const VitModel model = load_model(dir, Precision::F32, cache);
     EXPECT_FALSE(model.packed_weights_from_cache());
-    EXPECT_EQ(logits(model, "vit_classifier"), expected);
+    EXPECT_EQ(test::fixture_logits(model, "vit_classifier"), expected);
     EXPECT_EQ(fs::file_size(file), full_size);
     EXPECT_TRUE(load_model(dir, Precision::F32, cache).packed_weights_from_cache());
   }
@@ -99,11 +97,9 @@ TEST(PackedCache, DamagedFilesAreAMissAndAreRewritten) {
 
 TEST(PackedCache, AMatrixSavedUnderAnotherLayoutIsPackedAgain) {
   VIT_REQUIRE_SHARED();
-  const std::string dir = import_fixture("vit_classifier", "cache_layout");
-  const std::vector<float> expected = logits(load_model(dir), "vit_classifier");
-  const std::string cache = test::scratch_dir("cache_layout_dir");
-  load_model(dir, Precision::F32, cache);
-  const std::string file = cache_file(cache);
+  const CachedFolder cached("cache_layout");
+  const std::string &dir = cached.dir, &cache = cached.cache, &file = cached.file;
+  const std::vector<float>& expected = cached.expected;
   {
     // Rewrite the file with the first matrix's layout changed (as another CPU would have it).
     const SafetensorsFile saved = SafetensorsFile::open(file);
@@ -122,18 +118,18 @@ TEST(PackedCache, AMatrixSavedUnderAnotherLayoutIsPackedAgain) {
   fs::rename(file + ".new", file);
   const VitModel model = load_model(dir, Precision::F32, cache);
   EXPECT_FALSE(model.packed_weights_from_cache());
-  EXPECT_EQ(logits(model, "vit_classifier"), expected);
+  EXPECT_EQ(test::fixture_logits(model, "vit_classifier"), expected);
   EXPECT_TRUE(load_model(dir, Precision::F32, cache).packed_weights_from_cache());
 }
 
 TEST(PackedCache, AFolderThatCannotBeWrittenOnlyMeansNoCache) {
   VIT_REQUIRE_SHARED();
-  const std::string dir = import_fixture("vit_classifier", "cache_unwritable");
+  const std::string dir = test::import_to_scratch(test::fixture("vit_classifier"), "cache_unwritable");
   const std::string blocker = test::scratch_dir("cache_unwritable_dir") + "/a-file";
   std::ofstream(blocker) << "not a folder";
   const VitModel model = load_model(dir, Precision::F32, blocker + "/cache");
   EXPECT_FALSE(model.packed_weights_from_cache());
-  EXPECT_EQ(logits(model, "vit_classifier"), logits(load_model(dir), "vit_classifier"));
+  EXPECT_EQ(test::fixture_logits(model, "vit_classifier"), test::fixture_logits(load_model(dir), "vit_classifier"));
 }
 
 }  // namespace
