@@ -35,7 +35,7 @@ preprocessor_config.json says and classified:
   --cache DIR           keep the weights packed for this CPU in DIR, so later runs map them
                         instead of packing again (default $VITCPP_CACHE_DIR, else
                         $XDG_CACHE_HOME/vitcpp, else ~/.cache/vitcpp; one file per folder and
-                        dtype, about the size of the float32 weights)
+                        dtype, at most the size of the float32 weights)
   --no-cache            pack on every run, write nothing
 Unreadable images are reported one line each; the rest are still processed (exit code 3).
 

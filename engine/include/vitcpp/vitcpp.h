@@ -56,9 +56,9 @@ class VITCPP_API Model {
  public:
   // Reads <folder>/config.json, model.safetensors and preprocessor_config.json.
   // packed_cache_dir: where to keep the weights packed for this CPU between runs (one file per
-  // folder and dtype, about the size of the float32 weights; written on the first load, mapped
+  // folder and dtype, at most the size of the float32 weights; written on the first load, mapped
   // by later ones, rewritten when the weights change). Loading a ViT-B then takes about 20 ms
-  // instead of 300+ ms. Empty: pack on every load. default_packed_cache_dir() is a good choice.
+  // instead of 230 ms or more. Empty: pack on every load. default_packed_cache_dir() is a good choice.
   static Model load(const std::string& folder, Dtype dtype = Dtype::Auto, const std::string& packed_cache_dir = "");
 
   int num_classes() const;  // 0 for a feature extractor
