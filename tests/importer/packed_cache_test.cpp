@@ -132,5 +132,35 @@ TEST(PackedCache, AFolderThatCannotBeWrittenOnlyMeansNoCache) {
   EXPECT_EQ(test::fixture_logits(model, "vit_classifier"), test::fixture_logits(load_model(dir), "vit_classifier"));
 }
 
+// vitrun: by default the cache goes to $VITCPP_CACHE_DIR; --cache DIR writes the file on the
+// first run and the second run maps it, with the same output; --no-cache writes nothing; both
+// at once are refused.
+TEST(PackedCache, VitrunUsesTheFolderItIsGivenOrNone) {
+  VIT_REQUIRE_SHARED();
+  const std::string dir = test::import_to_scratch(test::fixture("vit_classifier"), "cache_vitrun");
+  const std::string work = test::scratch_dir("cache_vitrun_work"), cache = work + "/cache";
+  auto vitrun = [&](const std::string& options, const std::string& out, std::string* output) {
+    return test::run_command("VITCPP_CACHE_DIR=" + work + "/default " + test::tool_path("vitrun") + " --model " + dir +
+                                 " --input " + test::fixture("vit_classifier") + "/input.npy --output " + work + "/" +
+                                 out + " " + options,
+                             output);
+  };
+  std::string output;
+  ASSERT_EQ(vitrun("--no-cache", "none.npy", &output), 0) << output;
+  EXPECT_FALSE(fs::exists(work + "/default"));
+  ASSERT_EQ(vitrun("", "default.npy", &output), 0) << output;
+  EXPECT_FALSE(cache_file(work + "/default").empty());
+  EXPECT_EQ(test::read_text(work + "/default.npy"), test::read_text(work + "/none.npy"));
+  ASSERT_EQ(vitrun("--cache " + cache, "first.npy", &output), 0) << output;
+  ASSERT_FALSE(cache_file(cache).empty());
+  const auto written = fs::last_write_time(cache_file(cache));
+  ASSERT_EQ(vitrun("--cache " + cache, "second.npy", &output), 0) << output;
+  EXPECT_EQ(fs::last_write_time(cache_file(cache)), written);  // mapped, not rewritten
+  EXPECT_EQ(test::read_text(work + "/second.npy"), test::read_text(work + "/none.npy"));
+  EXPECT_EQ(test::read_text(work + "/first.npy"), test::read_text(work + "/none.npy"));
+  EXPECT_EQ(vitrun("--cache " + cache + " --no-cache", "x.npy", &output), 2);
+  EXPECT_NE(output.find("contradict"), std::string::npos) << output;
+}
+
 }  // namespace
 }  // namespace vit
