@@ -2,6 +2,8 @@
 #include <iostream>
 
 #include "command_line.h"
+#include "engine/model_folder.h"
+#include "engine/packed_cache.h"
 #include "engine/threading.h"
 #include "importer/checkpoint_check.h"
 #include "importer/import_checkpoint.h"
@@ -33,6 +35,9 @@ output
                                written only if the int8 logits keep cosine >= 0.999 vs float32
   --processor hf|timm          preprocessor_config.json: the HF processor the seed picks
                                (default) or timm's own eval transform from pretrained_cfg
+  --cache DIR, --no-cache      after writing, pack the weights for this CPU into vitrun's cache
+                               (default $VITCPP_CACHE_DIR, else $XDG_CACHE_HOME/vitcpp, else
+                               ~/.cache/vitcpp), so vitrun's first start maps them too
 verification
   --reference-input FILE.npy   float32 [N,C,H,W] pixels
   --reference-output FILE.npy  PyTorch outputs (repeatable); kind from the name or --reference-kind
@@ -55,8 +60,9 @@ int main(int argc, char** argv) {
     vit::CommandLine cl(argc, argv,
                         {"--checkpoint", "--out", "--pytorch_dump_folder_path", "--vit_name", "--timm-config",
                          "--num-heads", "--layer-norm-eps", "--image-size", "--global-pool", "--act-layer",
-                         "--reference-input", "--reference-output", "--reference-kind", "--atol", "--threads", "--check", "--processor", "--dtype"},
-                        {"--help", "--no-ema", "--overwrite", "--hf-only"});
+                         "--reference-input", "--reference-output", "--reference-kind", "--atol", "--threads", "--check", "--processor", "--dtype",
+                         "--cache"},
+                        {"--help", "--no-ema", "--overwrite", "--hf-only", "--no-cache"});
     if (cl.has("--help")) {
       std::cout << kUsage;
       return 0;
@@ -98,11 +104,21 @@ int main(int argc, char** argv) {
     }
     if (!o.references.empty() && o.reference_input.empty()) vit::fail("", "--reference-output needs --reference-input");
     o.atol = cl.get_double("--atol", -1.0);
+    if (cl.has("--no-cache") && cl.has("--cache")) vit::fail("", "--cache and --no-cache contradict each other");
+    const std::string cache = cl.has("--no-cache") ? "" : cl.get("--cache", vit::default_packed_cache_dir());
     vit::set_thread_count(cl.get_int("--threads", 0));
     const vit::ImportReport report = vit::import_checkpoint(o, std::cout);
     if (!report.verified) {
       std::cerr << "vitimport: verification failed; nothing was written\n";
       return 1;
+    }
+    // The folder is complete; the cache only saves vitrun's first start from packing.
+    if (report.written && !cache.empty()) {
+      try {
+        vit::load_model(o.output_dir, std::nullopt, cache);
+      } catch (const std::exception& e) {
+        std::cerr << "vitimport: note: the packed-weights cache was not written: " << e.what() << "\n";
+      }
     }
     return 0;
   } catch (const std::exception& e) {

@@ -162,5 +162,33 @@ TEST(PackedCache, VitrunUsesTheFolderItIsGivenOrNone) {
   EXPECT_NE(output.find("contradict"), std::string::npos) << output;
 }
 
+// vitimport packs the folder it wrote into the cache, so vitrun's first start maps it.
+TEST(PackedCache, VitimportPreparesTheCacheForVitrun) {
+  VIT_REQUIRE_SHARED();
+  const std::string work = test::scratch_dir("cache_vitimport"), cache = work + "/cache";
+  const std::string env = "VITCPP_CACHE_DIR=" + cache + " ";
+  std::string output;
+  ASSERT_EQ(test::run_command(env + test::tool_path("vitimport") + " --checkpoint " + test::fixture("vit_classifier") +
+                                  " --out " + work + "/unprepared --no-cache",
+                              &output),
+            0)
+      << output;
+  EXPECT_FALSE(fs::exists(cache));
+  ASSERT_EQ(test::run_command(env + test::tool_path("vitimport") + " --checkpoint " + test::fixture("vit_classifier") +
+                                  " --out " + work + "/model",
+                              &output),
+            0)
+      << output;
+  const std::string file = cache_file(cache);
+  ASSERT_FALSE(file.empty());
+  const auto written = fs::last_write_time(file);
+  ASSERT_EQ(test::run_command(env + test::tool_path("vitrun") + " --model " + work + "/model --input " +
+                                  test::fixture("vit_classifier") + "/input.npy --output " + work + "/logits.npy",
+                              &output),
+            0)
+      << output;
+  EXPECT_EQ(fs::last_write_time(file), written);  // mapped, not packed and rewritten
+}
+
 }  // namespace
 }  // namespace vit
