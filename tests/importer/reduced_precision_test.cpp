@@ -1,13 +1,12 @@
 // bfloat16 and int8 GEMMs: logits stay within cosine 0.999 of float32 on the fixtures, and the
 // trained digits model predicts the same class on at least 99% of the test images.
 #include <cmath>
-#include <sstream>
 
 #include <gtest/gtest.h>
 
 #include "engine/model_folder.h"
 #include "formats/npy.h"
-#include "importer/import_checkpoint.h"
+#include "imported_model.h"
 #include "test_support/shared_data.h"
 
 namespace vit {
@@ -21,15 +20,6 @@ double cosine(const std::vector<float>& a, const std::vector<float>& b, size_t o
     bb += double(b[i]) * b[i];
   }
   return ab / std::sqrt(aa * bb);
-}
-
-std::string import_to_scratch(const std::string& checkpoint) {
-  ImportOptions o;
-  o.checkpoint = checkpoint;
-  o.output_dir = test::scratch_dir("model") + "/model";
-  std::ostringstream log;
-  EXPECT_TRUE(import_checkpoint(o, log).written) << log.str();
-  return o.output_dir;
 }
 
 ForwardResult run(const VitModel& model, const std::string& input_path) {
@@ -48,7 +38,7 @@ TEST_P(ReducedPrecision, LogitsCosineAtLeast0999) {
   VIT_REQUIRE_SHARED();
   const auto [precision, name] = GetParam();
   const std::string fixture = test::fixture(name);
-  const std::string dir = import_to_scratch(fixture);
+  const std::string dir = test::import_to_scratch(fixture, "model");
   const ForwardResult f32 = run(load_model(dir, Precision::F32), fixture + "/input.npy");
   const ForwardResult reduced = run(load_model(dir, precision), fixture + "/input.npy");
   const size_t classes = f32.logits.size() / f32.batch;
@@ -68,7 +58,7 @@ class ReducedPrecisionDigits : public ::testing::TestWithParam<Precision> {};
 TEST_P(ReducedPrecisionDigits, TopOneAgreesOnAtLeast99Percent) {
   VIT_REQUIRE_SHARED();
   const std::string digits = test::shared_dir() + "/digits";
-  const std::string dir = import_to_scratch(digits + "/model");
+  const std::string dir = test::import_to_scratch(digits + "/model", "model");
   const ForwardResult f32 = run(load_model(dir, Precision::F32), digits + "/test_pixels.npy");
   const ForwardResult reduced = run(load_model(dir, GetParam()), digits + "/test_pixels.npy");
   int same = 0;
