@@ -24,6 +24,8 @@ namespace {
 
 using nlohmann::json;
 
+constexpr const char* kMapped = "mapped from the cache";
+
 json common_fields(const std::string& mode, const BenchOptions& o) {
   json j;
   j["tool"] = "vitbench";
@@ -101,7 +103,7 @@ json run_latency(const VitModel& model, double load_ms, const BenchOptions& o) {
   j["warmup"] = o.warmup;
   j["iters"] = o.iters;
   j["load_ms"] = load_ms;
-  if (!o.cache_dir.empty()) j["packed_weights"] = model.packed_weights_from_cache() ? "mapped from the cache" : "packed";
+  if (!o.cache_dir.empty()) j["packed_weights"] = model.packed_weights_from_cache() ? kMapped : "packed";
   j["median_ms"] = stats.median_ms;
   j["min_ms"] = stats.min_ms;
   j["max_ms"] = stats.max_ms;
@@ -183,7 +185,7 @@ json run_cold(const BenchOptions& o) {
       fail("--cold", "the child's report is not JSON: " + run.child_report);
     }
     wall.push_back(run.report_ms);
-    if (child.value("packed_weights", "") == "mapped from the cache") wall_mapped.push_back(run.report_ms);
+    if (child.value("packed_weights", "") == kMapped) wall_mapped.push_back(run.report_ms);
     rss = std::max(rss, run.peak_rss_mb);
     children.push_back({{"start_to_report_ms", run.report_ms}, {"load_ms", child["load_ms"]},
                         {"first_forward_ms", child["median_ms"]}, {"peak_rss_mb", run.peak_rss_mb},

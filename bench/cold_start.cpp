@@ -1,6 +1,5 @@
 #include "bench/cold_start.h"
 
-#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -13,16 +12,14 @@
 #include <memory>
 
 #include "bench/latency_stats.h"
+#include "engine/huge_pages.h"
 #include "formats/error.h"
 
 namespace vit {
 
 double first_touch_ms(size_t mib) {
-  constexpr size_t kHugePage = size_t{2} << 20;
   const size_t bytes = mib << 20;
-  std::unique_ptr<char, decltype(&std::free)> memory(static_cast<char*>(std::aligned_alloc(kHugePage, bytes)), std::free);
-  if (!memory) fail("first touch", "cannot allocate " + std::to_string(mib) + " MiB");
-  ::madvise(memory.get(), bytes, MADV_HUGEPAGE);
+  const std::shared_ptr<void> memory = allocate_huge_pages(bytes);  // as packed weights are allocated
   const auto start = std::chrono::steady_clock::now();
   for (size_t i = 0; i < bytes; i += 4096) static_cast<volatile char*>(memory.get())[i] = 1;
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();

@@ -42,6 +42,11 @@ void fused_multi_head_attention(const AttentionShape& s, HeadView q, HeadView k,
   }
 }
 
+bool has_bf16_products() {
+  static const bool has_bf16 = fused_attention_bf16_available();
+  return has_bf16;
+}
+
 bool runs_fused(AttentionKernel kernel) {
   static const bool has_avx512 = fused_attention_available();
   return kernel == AttentionKernel::Fused || kernel == AttentionKernel::FusedBf16 ||
@@ -51,8 +56,7 @@ bool runs_fused(AttentionKernel kernel) {
 }  // namespace
 
 AttentionKernel attention_kernel_for(Precision precision) {
-  static const bool has_bf16 = fused_attention_bf16_available();
-  return precision == Precision::BF16 && has_bf16 ? AttentionKernel::FusedBf16 : AttentionKernel::Auto;
+  return precision == Precision::BF16 && has_bf16_products() ? AttentionKernel::FusedBf16 : AttentionKernel::Auto;
 }
 
 int64_t attention_scratch_size(const AttentionShape& s, AttentionKernel kernel) {
@@ -67,7 +71,7 @@ void multi_head_attention(const MatmulRunner& mm, const AttentionShape& s, HeadV
   const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
   if (runs_fused(kernel))
     return fused_multi_head_attention(s, q, k, v, out, out_batch_stride, out_row_stride, scale,
-                                      kernel == AttentionKernel::FusedBf16);
+                                      kernel == AttentionKernel::FusedBf16 && has_bf16_products());
   // scores = scale * Q K^T, with K read transposed through its strides.
   StridedMatmul qk{{qB, H, Tq, hd}, {q.batch_stride, hd, q.row_stride, 1},
                    {B, H, hd, Tk},  {k.batch_stride, hd, 1, k.row_stride},

@@ -24,9 +24,9 @@ struct AttentionShape {
 };
 
 // Fused: one (batch item, head) per task with the scores kept in cache (fused_attention.h,
-// AVX-512 only). FusedBf16: the same with bfloat16 products (AVX512-BF16; for bfloat16
-// models). OneDnn: batched oneDNN matmuls and softmax over all heads at once, through
-// `scores`. Auto: Fused where the CPU has AVX-512.
+// AVX-512 only). FusedBf16: the same with bfloat16 products, for bfloat16 models (AVX512-BF16;
+// the float32 kernel where the CPU has none). OneDnn: batched oneDNN matmuls and softmax over
+// all heads at once, through `scores`. Auto: Fused where the CPU has AVX-512.
 enum class AttentionKernel { Auto, Fused, FusedBf16, OneDnn };
 
 // The kernel for a model of this precision: FusedBf16 for BF16 where the CPU has it, else Auto.

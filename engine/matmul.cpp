@@ -131,9 +131,6 @@ struct MatmulRunner::State {
     return p;
   }
 
-  // Int8 runs in two steps, because oneDNN 2.6's VNNI kernels take no per-row scales: the
-  // GEMM gives int32 sums times the weights' column scales; then a binary primitive multiplies
-  // by the activations' row scales and applies bias and epilogue.
   // oneDNN picks the same blocked layout for every row count (checked for f32, bf16 and int8 on
   // AVX-512), so one packing serves every batch size.
   dnnl::memory::desc packed_desc(int64_t inputs, int64_t outputs, Precision precision) {
@@ -160,6 +157,9 @@ struct MatmulRunner::State {
     return dnnl::matmul::primitive_desc(dnnl::matmul::desc(src, weights, bias, dst), attr, engine);
   }
 
+  // Int8 runs in two steps, because oneDNN 2.6's VNNI kernels take no per-row scales: the
+  // GEMM gives int32 sums times the weights' column scales; then a binary primitive multiplies
+  // by the activations' row scales and applies bias and epilogue.
   Linear get(const LinearShape& s, const dnnl::memory::desc& weights, bool packed, bool has_bias, Epilogue epilogue,
              bool has_gamma, bool bf16_in, bool bf16_out) {
     const dt type = weights.data_type();
@@ -325,10 +325,6 @@ PackedWeights MatmulRunner::pack_blocks(int64_t inputs, const std::vector<int64_
   quantize_rows(matrix, outputs, inputs, quantized.data(), result.scales_.data());
   reorder(dnnl::memory(dnnl::memory::desc({inputs, outputs}, dt::s8, tag::ba), state_->engine, quantized.data()), *packed);
   return result;
-}
-
-std::string MatmulRunner::packed_layout(int64_t inputs, int64_t outputs, Precision precision) const {
-  return layout_text(state_->packed_desc(inputs, outputs, precision));
 }
 
 PackedImage MatmulRunner::image_of(const PackedWeights& weights) const {

@@ -68,8 +68,8 @@ class PackedWeights {
 };
 
 // A packed matrix as bytes, to be kept between runs (packed_cache.h). `layout` describes where
-// oneDNN puts each element; bytes packed under one layout are valid wherever
-// MatmulRunner::packed_layout() gives the same text.
+// oneDNN puts each element (onednn_layout.h); bytes packed under one layout are valid wherever
+// pack() would produce the same text.
 struct PackedImage {
   std::string layout;
   ByteView bytes;
@@ -103,9 +103,6 @@ class MatmulRunner {
   PackedWeights pack_blocks(int64_t inputs, const std::vector<int64_t>& block_outputs, Precision precision,
                             const std::function<const float*(size_t block)>& block) const;
 
-  // The layout pack() uses for this shape and precision on this CPU and oneDNN build, as text
-  // (PackedImage::layout). Throws like pack().
-  std::string packed_layout(int64_t inputs, int64_t outputs, Precision precision) const;
   // The bytes of `weights` (kept alive by the image) and their layout.
   PackedImage image_of(const PackedWeights& weights) const;
   // Packed weights over an image's bytes, without copying them. Throws Error when the image's

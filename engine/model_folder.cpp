@@ -48,17 +48,20 @@ class MappedMatrices {
   size_t previous_bytes_ = 0;
 };
 
+uint32_t crc32_of_text(const std::string& text) {
+  return crc32_of(reinterpret_cast<const uint8_t*>(text.data()), text.size());
+}
+
 // What a packed cache must have been written for: this weights file (path, size, modification
 // time, inode), this config and this precision.
 std::string packed_source(const std::string& weights_path, const nlohmann::json& config, Precision precision) {
   struct stat st {};
   if (::stat(weights_path.c_str(), &st) != 0) return "";
-  const std::string config_text = config.dump();
   char text[256];
   std::snprintf(text, sizeof(text), " size %lld mtime %lld.%09ld inode %llu config crc32 %08x %s",
                 static_cast<long long>(st.st_size), static_cast<long long>(st.st_mtim.tv_sec), st.st_mtim.tv_nsec,
                 static_cast<unsigned long long>(st.st_ino),
-                crc32_of(reinterpret_cast<const uint8_t*>(config_text.data()), config_text.size()),
+                crc32_of_text(config.dump()),
                 precision_name(precision));
   return std::filesystem::absolute(weights_path).lexically_normal().string() + text;
 }
@@ -67,10 +70,9 @@ std::string packed_source(const std::string& weights_path, const nlohmann::json&
 std::string packed_cache_path(const std::string& cache_dir, const std::string& dir, Precision precision) {
   std::filesystem::path folder = std::filesystem::absolute(dir).lexically_normal();
   if (!folder.has_filename()) folder = folder.parent_path();  // "dir/"
-  const std::string text = folder.string();
   char suffix[64];
-  std::snprintf(suffix, sizeof(suffix), "-%08x-%s.safetensors",
-                crc32_of(reinterpret_cast<const uint8_t*>(text.data()), text.size()), precision_name(precision));
+  std::snprintf(suffix, sizeof(suffix), "-%08x-%s.safetensors", crc32_of_text(folder.string()),
+                precision_name(precision));
   return cache_dir + "/" + folder.filename().string() + suffix;
 }
 

@@ -47,8 +47,8 @@ std::optional<PackedImage> PackedCache::find(const std::string& name) const {
 }
 
 void PackedCache::keep(const std::string& name, PackedImage image) {
-  const std::optional<PackedImage> saved = find(name);
-  if (saved && saved->bytes.data == image.bytes.data) ++found_;
+  const StoredTensor* saved = file_ ? file_->find(name) : nullptr;
+  if (saved && saved->storage.data + saved->offset == image.bytes.data) ++found_;  // U8: offset in bytes
   kept_[name] = std::move(image);
 }
 
