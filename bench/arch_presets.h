@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/vit_config.h"
+#include "engine/model/vit_config.h"
 
 namespace vit {
 

@@ -13,8 +13,8 @@
 #include "bench/matmul_peak.h"
 #include "bench/op_profile.h"
 #include "bench/random_weights.h"
-#include "engine/model_folder.h"
-#include "engine/threading.h"
+#include "engine/model/model_folder.h"
+#include "engine/ops/threading.h"
 #include "formats/error.h"
 #include "formats/npy.h"
 

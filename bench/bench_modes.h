@@ -5,8 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "engine/matmul.h"
-#include "engine/vit_model.h"
+#include "engine/ops/matmul.h"
+#include "engine/model/vit_model.h"
 
 namespace vit {
 
@@ -23,7 +23,7 @@ struct BenchOptions {
   double peak_seconds = 0.3;          // per shape
   std::vector<LinearShape> shapes;    // --peak shapes
   int cold_runs = 3;
-  std::string cache_dir;  // --cache: packed weights kept between runs (engine/packed_cache.h)
+  std::string cache_dir;  // --cache: packed weights kept between runs (engine/model/packed_cache.h)
   bool no_cache = false;  // --no-cache: --cold packs in every run
   std::string input_path;   // --input: float32 [N, C, H, W] pixels instead of random ones
   std::string logits_path;  // --logits: where the last run's logits go (.npy)

@@ -12,7 +12,7 @@
 #include <memory>
 
 #include "bench/latency_stats.h"
-#include "engine/huge_pages.h"
+#include "engine/ops/huge_pages.h"
 #include "formats/error.h"
 
 namespace vit {

@@ -2,7 +2,7 @@
 #pragma once
 #include <cstdint>
 
-#include "engine/vit_config.h"
+#include "engine/model/vit_config.h"
 
 namespace vit {
 

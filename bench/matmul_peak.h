@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/matmul.h"
+#include "engine/ops/matmul.h"
 
 namespace vit {
 

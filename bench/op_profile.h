@@ -4,7 +4,7 @@
 #include <map>
 #include <string>
 
-#include "engine/vit_model.h"
+#include "engine/model/vit_model.h"
 
 namespace vit {
 

@@ -3,8 +3,8 @@
 #include <cstdint>
 #include <vector>
 
-#include "engine/vit_config.h"
-#include "engine/vit_weights.h"
+#include "engine/model/vit_config.h"
+#include "engine/model/vit_weights.h"
 
 namespace vit {
 

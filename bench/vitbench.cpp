@@ -4,7 +4,7 @@
 #include "bench/bench_modes.h"
 #include "bench/matmul_peak.h"
 #include "bench/text_report.h"
-#include "engine/threading.h"
+#include "engine/ops/threading.h"
 #include "formats/error.h"
 #include "tools/command_line.h"
 

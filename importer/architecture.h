@@ -7,7 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "engine/vit_config.h"
+#include "engine/model/vit_config.h"
 #include "importer/architecture_registry.h"
 #include "importer/state_dict_facts.h"
 

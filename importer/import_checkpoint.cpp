@@ -5,9 +5,9 @@
 #include <cstring>
 #include <filesystem>
 
-#include "engine/hf_compatibility.h"
-#include "engine/model_folder.h"
-#include "engine/vit_model.h"
+#include "importer/hf_compatibility.h"
+#include "engine/model/model_folder.h"
+#include "engine/model/vit_model.h"
 #include "formats/error.h"
 #include "formats/json_file.h"
 #include "formats/npy.h"
@@ -150,7 +150,7 @@ ImportReport import_checkpoint(const ImportOptions& options, std::ostream& log) 
   log << "model: " << (arch.name.empty() ? std::string("(unnamed)") : arch.name) << ", " << config.hidden_size
       << " wide, " << config.num_layers << " layers, " << config.num_heads << " heads, " << config.image_height << "x"
       << config.image_width << " patch " << config.patch_size << ", " << config.num_classes << " classes, "
-      << (config.is_hf_vit() ? "transformers ViT layout" : "vitcpp layout (transformers' ViT cannot express it)")
+      << (hf_incompatibilities("", config).empty() ? "transformers ViT layout" : "vitcpp layout (transformers' ViT cannot express it)")
       << "\n";
 
   FloatTensors tensors = rename_timm_tensors(source.tensors, config, source.weights_path);

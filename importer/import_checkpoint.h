@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/output_comparison.h"
+#include "importer/output_comparison.h"
 #include "importer/architecture.h"
 #include "importer/processor_config.h"
 

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
-#include "engine/quantize.h"
-#include "engine/vit_weights.h"
+#include "engine/ops/quantize.h"
+#include "engine/model/vit_weights.h"
 
 namespace vit {
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/vit_config.h"
+#include "engine/model/vit_config.h"
 #include "importer/named_tensors.h"
 
 namespace vit {

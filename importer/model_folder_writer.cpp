@@ -6,11 +6,13 @@
 #include <cstring>
 #include <filesystem>
 
-#include "engine/model_folder.h"
+#include "engine/image/preprocessor_config.h"
+#include "engine/model/model_folder.h"
 #include "formats/atomic_file.h"
+#include "importer/config_json.h"
 #include "formats/error.h"
 #include "formats/json_file.h"
-#include "engine/vit_weights.h"
+#include "engine/model/vit_weights.h"
 #include "formats/safetensors.h"
 
 namespace fs = std::filesystem;

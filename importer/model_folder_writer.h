@@ -6,7 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "engine/vit_config.h"
+#include "engine/model/vit_config.h"
 #include "importer/int8_export.h"
 #include "importer/named_tensors.h"
 

@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include "engine/preprocessor_config.h"
+#include "engine/image/preprocessor_config.h"
 #include "formats/error.h"
 
 namespace vit {

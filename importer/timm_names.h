@@ -1,7 +1,7 @@
 // Renames a timm ViT state dict to the engine's tensor names (the HF ViT names where they
 // exist) and splits the fused qkv / kv projections.
 #pragma once
-#include "engine/vit_config.h"
+#include "engine/model/vit_config.h"
 #include "importer/named_tensors.h"
 
 namespace vit {

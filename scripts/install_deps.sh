@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages vitcpp needs; quick no-op when all are present.
 set -euo pipefail
-packages=(build-essential cmake ninja-build libeigen3-dev libdnnl-dev zlib1g-dev
-          nlohmann-json3-dev libstb-dev libgtest-dev)
+packages=(build-essential cmake ninja-build libdnnl-dev zlib1g-dev
+          nlohmann-json3-dev libstb-dev libgtest-dev
+          ocl-icd-opencl-dev)  # libdnnl-dev's CMake config needs OpenCL (only a Recommends)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

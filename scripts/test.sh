@@ -9,7 +9,7 @@ ctest --test-dir build --output-on-failure -j"$(nproc)"
 echo "== example application through the installed CMake package"
 rm -rf build/install build/example
 cmake --install build --prefix build/install > /dev/null
-cmake -S engine/examples -B build/example -G Ninja -DCMAKE_PREFIX_PATH="$PWD/build/install" > /dev/null
+cmake -S engine/api/examples -B build/example -G Ninja -DCMAKE_PREFIX_PATH="$PWD/build/install" > /dev/null
 cmake --build build/example
 build/tools/vitimport --checkpoint models/bundled/digits --out build/example/digits --overwrite > /dev/null
 build/example/classify_image build/example/digits models/bundled/digits/images/00[0-3]_*.png

@@ -2,9 +2,9 @@
 #include <iostream>
 
 #include "command_line.h"
-#include "engine/model_folder.h"
-#include "engine/packed_cache.h"
-#include "engine/threading.h"
+#include "engine/model/model_folder.h"
+#include "engine/model/packed_cache.h"
+#include "engine/ops/threading.h"
 #include "importer/checkpoint_check.h"
 #include "importer/import_checkpoint.h"
 

@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "command_line.h"
-#include "engine/threading.h"
+#include "engine/ops/threading.h"
 #include "formats/error.h"
 #include "formats/npy.h"
 #include "image_list.h"

@@ -8,8 +8,8 @@
 
 #include <gtest/gtest.h>
 
-#include "engine/attention.h"
-#include "engine/fused_attention.h"
+#include "engine/ops/attention.h"
+#include "engine/ops/fused_attention.h"
 
 namespace vit {
 namespace {

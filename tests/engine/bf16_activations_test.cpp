@@ -6,8 +6,8 @@
 
 #include <gtest/gtest.h>
 
-#include "engine/layer_norm.h"
-#include "engine/matmul.h"
+#include "engine/ops/layer_norm.h"
+#include "engine/ops/matmul.h"
 #include "formats/error.h"
 
 namespace vit {

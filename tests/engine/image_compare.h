@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <string>
 
-#include "engine/image.h"
+#include "engine/image/image.h"
 
 namespace vit::test {
 

@@ -9,7 +9,7 @@
 #include <gtest/gtest.h>
 #include <zlib.h>
 
-#include "engine/image_decode.h"
+#include "engine/image/image_decode.h"
 #include "formats/error.h"
 #include "formats/json_file.h"
 #include "image_compare.h"
@@ -19,7 +19,7 @@ namespace vit {
 namespace {
 
 // Beside this file (CMake passes absolute source paths).
-std::string data_dir() { return (std::filesystem::path(__FILE__).parent_path() / "data").string(); }
+std::string data_dir() { return vit::test::test_data("engine"); }
 
 std::vector<uint8_t> file_bytes(const std::string& path) {
   const std::string text = test::read_text(path);

@@ -7,7 +7,7 @@
 
 #include <gtest/gtest.h>
 
-#include "engine/pil_resize.h"
+#include "engine/image/pil_resize.h"
 #include "formats/error.h"
 
 namespace vit {

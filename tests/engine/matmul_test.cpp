@@ -6,7 +6,7 @@
 
 #include <gtest/gtest.h>
 
-#include "engine/matmul.h"
+#include "engine/ops/matmul.h"
 
 namespace vit {
 namespace {

@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include "engine/preprocessor_config.h"
+#include "engine/image/preprocessor_config.h"
 #include "formats/error.h"
 #include "test_support/shared_data.h"
 

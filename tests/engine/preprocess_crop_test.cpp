@@ -4,8 +4,8 @@
 
 #include <gtest/gtest.h>
 
-#include "engine/pil_resize.h"
-#include "engine/preprocess.h"
+#include "engine/image/pil_resize.h"
+#include "engine/image/preprocess.h"
 #include "formats/error.h"
 
 namespace vit {

@@ -6,8 +6,8 @@
 
 #include <gtest/gtest.h>
 
-#include "engine/image_decode.h"
-#include "engine/preprocess.h"
+#include "engine/image/image_decode.h"
+#include "engine/image/preprocess.h"
 #include "formats/json_file.h"
 #include "formats/npy.h"
 #include "image_compare.h"

@@ -5,12 +5,12 @@
 #include <string>
 
 #include "formats/byte_view.h"
+#include "test_support/shared_data.h"
 
 namespace vit::test {
 
 inline std::string pickle_data(const std::string& name) {
-  std::string here = __FILE__;
-  return here.substr(0, here.find_last_of('/')) + "/data/" + name;
+  return test_data("formats") + "/" + name;
 }
 
 // A string literal with its embedded NULs.

@@ -1,9 +1,9 @@
 // Image decoding (every format stb reads for us) and then the resize and crop steps of the
 // three preprocessing pipelines. The last four bytes of the input choose the resize target
 // and filter; decoders ignore trailing bytes, so the image itself is unaffected.
-#include "engine/image_decode.h"
-#include "engine/pil_resize.h"
-#include "engine/preprocess.h"
+#include "engine/image/image_decode.h"
+#include "engine/image/pil_resize.h"
+#include "engine/image/preprocess.h"
 #include "fuzz_support.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

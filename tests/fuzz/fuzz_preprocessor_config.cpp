@@ -1,5 +1,5 @@
 // preprocessor_config.json -> preprocess_config_from_json, and back through its writer.
-#include "engine/preprocessor_config.h"
+#include "engine/image/preprocessor_config.h"
 #include "formats/json_file.h"
 #include "fuzz_support.h"
 

@@ -1,5 +1,6 @@
 // config.json -> config_from_json, and the config it accepts back through config_to_json.
-#include "engine/vit_config.h"
+#include "engine/model/vit_config.h"
+#include "importer/config_json.h"
 #include "formats/json_file.h"
 #include "fuzz_support.h"
 

@@ -15,8 +15,7 @@ namespace vit {
 namespace {
 
 std::string hostile(const std::string& name) {
-  const std::string here = __FILE__;
-  return here.substr(0, here.find_last_of('/')) + "/data/hostile/" + name;
+  return test::test_data("importer") + "/hostile/" + name;
 }
 
 std::string joined(const std::vector<std::string>& lines) {
@@ -105,8 +104,7 @@ TEST(Check, HostilePicklesAreSuspiciousNamingTheGlobal) {
 }
 
 TEST(Check, FormatsEngineersHostileCheckpointsAreSuspicious) {
-  const std::string here = __FILE__;
-  const std::string data = here.substr(0, here.find_last_of('/')) + "/../formats/data/";
+  const std::string data = test::test_data("formats") + "/";
   for (const char* file : {"hostile_checkpoint_os_system.pt", "hostile_legacy_os_system.pt"}) {
     SCOPED_TRACE(file);
     const CheckReport r = check_checkpoint(data + file);

@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include "engine/output_comparison.h"
+#include "importer/output_comparison.h"
 #include "formats/npy.h"
 #include "importer/import_checkpoint.h"
 #include "test_support/shared_data.h"

@@ -12,7 +12,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "engine/model_folder.h"
+#include "engine/image/preprocessor_config.h"
+#include "engine/model/model_folder.h"
 #include "test_support/shared_data.h"
 
 namespace fs = std::filesystem;
@@ -23,8 +24,7 @@ namespace {
 constexpr int kAddressSpaceKb = 300 * 1024;  // vitimport needs ~100 MB of it to start
 
 std::string data_dir(const std::string& sub) {
-  const std::string here = __FILE__;
-  return here.substr(0, here.find_last_of('/')) + "/" + sub;
+  return test::tests_dir() + "/importer/" + sub;
 }
 
 nlohmann::json manifest() {

@@ -5,8 +5,8 @@
 
 #include <gtest/gtest.h>
 
-#include "engine/model_folder.h"
-#include "engine/output_comparison.h"
+#include "engine/model/model_folder.h"
+#include "importer/output_comparison.h"
 #include "formats/npy.h"
 #include "importer/import_checkpoint.h"
 #include "test_support/shared_data.h"

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/vit_model.h"
+#include "engine/model/vit_model.h"
 
 namespace vit::test {
 

@@ -5,7 +5,7 @@
 
 #include <gtest/gtest.h>
 
-#include "engine/model_folder.h"
+#include "engine/model/model_folder.h"
 #include "formats/error.h"
 #include "formats/json_file.h"
 #include "formats/npy.h"

@@ -16,7 +16,8 @@
 
 #include <gtest/gtest.h>
 
-#include "engine/model_folder.h"
+#include "engine/image/preprocessor_config.h"
+#include "engine/model/model_folder.h"
 #include "formats/error.h"
 #include "test_support/shared_data.h"
 

@@ -1,4 +1,4 @@
-// Packed weights kept between runs (engine/packed_cache.h): a second load maps them and gives
+// Packed weights kept between runs (engine/model/packed_cache.h): a second load maps them and gives
 // the same logits bit for bit; anything that does not match is packed again and rewritten.
 #include <filesystem>
 #include <fstream>
@@ -6,7 +6,7 @@
 
 #include <gtest/gtest.h>
 
-#include "engine/model_folder.h"
+#include "engine/model/model_folder.h"
 #include "formats/npy.h"
 #include "formats/safetensors.h"
 #include "importer/import_checkpoint.h"

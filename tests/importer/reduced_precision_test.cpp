@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include "engine/model_folder.h"
+#include "engine/model/model_folder.h"
 #include "formats/npy.h"
 #include "imported_model.h"
 #include "test_support/shared_data.h"

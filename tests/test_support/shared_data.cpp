@@ -26,6 +26,10 @@ std::string fixtures_dir() {
 
 std::string fixture(const std::string& name) { return fixtures_dir() + "/" + name; }
 
+std::string tests_dir() { return (fs::path(VITCPP_SOURCE_DIR) / "tests").string(); }
+
+std::string test_data(const std::string& area) { return tests_dir() + "/" + area + "/data"; }
+
 std::string scratch_dir(const std::string& name) {
   const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
   std::string test = info ? std::string(info->test_suite_name()) + "." + info->name() : "none";

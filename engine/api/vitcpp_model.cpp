@@ -1,0 +1,121 @@
+// The public API (engine/api/include/vitcpp/vitcpp.h) over the engine.
+#include "vitcpp/vitcpp.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "engine/image/image_decode.h"
+#include "engine/model/model_folder.h"
+#include "engine/model/packed_cache.h"
+#include "engine/image/preprocess.h"
+#include "engine/ops/threading.h"
+#include "formats/error.h"
+
+namespace vitcpp {
+
+struct Model::Impl {
+  vit::VitModel model;
+  vit::PreprocessConfig preprocess;
+  std::vector<std::string> labels;
+  int input_height = 0, input_width = 0;
+};
+
+namespace {
+
+std::vector<std::string> labels_of(const vit::VitConfig& c) {
+  std::vector<std::string> labels(c.num_classes);
+  for (int i = 0; i < c.num_classes; ++i) {
+    auto it = c.id2label.find(i);
+    labels[i] = it != c.id2label.end() ? it->second : "LABEL_" + std::to_string(i);
+  }
+  return labels;
+}
+
+}  // namespace
+
+Model::Model(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Model::~Model() = default;
+Model::Model(Model&&) noexcept = default;
+Model& Model::operator=(Model&&) noexcept = default;
+
+Model Model::load(const std::string& folder, Dtype dtype, const std::string& packed_cache_dir) {
+  std::optional<vit::Precision> precision;
+  if (dtype == Dtype::F32) precision = vit::Precision::F32;
+  if (dtype == Dtype::BF16) precision = vit::Precision::BF16;
+  if (dtype == Dtype::INT8) precision = vit::Precision::Int8;
+  vit::VitModel model = vit::load_model(folder, precision, packed_cache_dir);
+  vit::PreprocessConfig preprocess = vit::load_preprocess_config(folder);
+  const vit::PreprocessStages probe = vit::preprocess_stages(vit::Image(64, 64), preprocess);
+  auto impl = std::unique_ptr<Impl>(new Impl{std::move(model), preprocess, {}, probe.cropped.height, probe.cropped.width});
+  impl->labels = labels_of(impl->model.config());
+  return Model(std::move(impl));
+}
+
+std::string default_packed_cache_dir() { return vit::default_packed_cache_dir(); }
+
+int Model::num_classes() const { return impl_->model.config().num_classes; }
+int Model::hidden_size() const { return impl_->model.config().hidden_size; }
+int Model::num_channels() const { return impl_->model.config().num_channels; }
+int Model::input_height() const { return impl_->input_height; }
+int Model::input_width() const { return impl_->input_width; }
+
+std::string Model::label(int index) const {
+  if (index >= 0 && index < static_cast<int>(impl_->labels.size())) return impl_->labels[index];
+  return "LABEL_" + std::to_string(index);
+}
+
+std::vector<float> Model::preprocess_file(const std::string& path) const {
+  return vit::preprocess(vit::load_image(path), impl_->preprocess);
+}
+
+std::vector<float> Model::preprocess_memory(const void* data, size_t size, const std::string& name) const {
+  return vit::preprocess(vit::decode_image(static_cast<const uint8_t*>(data), size, name), impl_->preprocess);
+}
+
+Outputs Model::run(const float* pixels, int batch, int height, int width, unsigned what) const {
+  unsigned wanted = ((what & kLogits) ? vit::kLogits : 0u) | ((what & kEmbeddings) ? vit::kPreLogits : 0u) |
+                    ((what & kFeatures) ? vit::kFeatures : 0u);
+  vit::ForwardResult r = impl_->model.forward(pixels, batch, height, width, wanted);
+  Outputs out;
+  out.batch = r.batch;
+  out.tokens = r.tokens;
+  out.logits = std::move(r.logits);
+  out.embeddings = std::move(r.pre_logits);
+  out.features = std::move(r.features);
+  return out;
+}
+
+std::vector<std::vector<Prediction>> Model::classify(const float* pixels, int batch, int topk) const {
+  const Outputs out = run(pixels, batch, input_height(), input_width(), kLogits);
+  std::vector<std::vector<Prediction>> result;
+  const int classes = num_classes();
+  for (int b = 0; b < batch; ++b)
+    result.push_back(top_k(out.logits.data() + static_cast<size_t>(b) * classes, classes, topk, impl_->labels));
+  return result;
+}
+
+void Model::set_threads(int threads) { vit::set_thread_count(threads); }
+
+std::vector<Prediction> top_k(const float* logits, int num_classes, int k, const std::vector<std::string>& labels) {
+  if (num_classes <= 0) return {};
+  const float max = *std::max_element(logits, logits + num_classes);
+  std::vector<double> probabilities(num_classes);
+  double sum = 0.0;
+  for (int i = 0; i < num_classes; ++i) sum += probabilities[i] = std::exp(static_cast<double>(logits[i]) - max);
+  std::vector<int> order(num_classes);
+  std::iota(order.begin(), order.end(), 0);
+  k = std::max(0, std::min(k, num_classes));
+  std::partial_sort(order.begin(), order.begin() + k, order.end(), [&](int a, int b) {
+    return logits[a] > logits[b] || (logits[a] == logits[b] && a < b);
+  });
+  std::vector<Prediction> best;
+  for (int i = 0; i < k; ++i) {
+    const int c = order[i];
+    best.push_back({c, c < static_cast<int>(labels.size()) ? labels[c] : "LABEL_" + std::to_string(c),
+                    static_cast<float>(probabilities[c] / sum)});
+  }
+  return best;
+}
+
+}  // namespace vitcpp

@@ -1,0 +1,312 @@
+#include "engine/image/image_decode.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+
+#include "engine/image/image_bmp_check.h"
+#include "engine/image/image_png_check.h"
+#include "formats/error.h"
+#include "formats/mapped_file.h"
+
+#define STB_IMAGE_IMPLEMENTATION
+#define STBI_NO_STDIO
+#define STBI_NO_HDR
+#define STBI_NO_LINEAR
+#define STBI_NO_PIC
+#define STBI_FAILURE_USERMSG
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-function"
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+#pragma GCC diagnostic ignored "-Wsign-compare"
+#pragma GCC diagnostic ignored "-Wunused-but-set-variable"
+#pragma GCC diagnostic ignored "-Wimplicit-fallthrough"
+#include <stb/stb_image.h>
+#pragma GCC diagnostic pop
+
+namespace vit {
+
+namespace {
+
+// stb reads through these callbacks so that we learn whether a decoder wanted bytes past the
+// end: from memory it silently reads zeros, which turns a truncated file into a half-grey
+// image instead of an error. At the end we hand out one zero byte per request (never 0 bytes,
+// which would make stb overwrite its first buffered byte) and remember the overrun.
+struct Reader {
+  const uint8_t* data;
+  size_t size;
+  size_t pos = 0;
+  bool overran = false;
+
+  Reader(const uint8_t* d, size_t n) : data(d), size(n) {}
+
+  static int read(void* user, char* out, int want) {
+    auto* r = static_cast<Reader*>(user);
+    if (want <= 0) return 0;
+    const size_t left = r->size - r->pos;
+    if (left == 0) {
+      r->overran = true;
+      out[0] = 0;
+      return 1;
+    }
+    const size_t n = std::min(left, static_cast<size_t>(want));
+    std::memcpy(out, r->data + r->pos, n);
+    r->pos += n;
+    return static_cast<int>(n);
+  }
+  static void skip(void* user, int n) {
+    auto* r = static_cast<Reader*>(user);
+    if (n <= 0) return;  // stb never asks for a backward skip through the callback
+    r->pos += std::min(static_cast<size_t>(n), r->size - r->pos);
+  }
+  static int eof(void* user) {
+    auto* r = static_cast<Reader*>(user);
+    return r->pos >= r->size;
+  }
+};
+
+const stbi_io_callbacks kCallbacks{&Reader::read, &Reader::skip, &Reader::eof};
+
+bool starts_with(const uint8_t* data, size_t size, const char* magic, size_t n) {
+  return size >= n && std::memcmp(data, magic, n) == 0;
+}
+
+// The name used in messages; stb tries TGA, which has no signature, last.
+const char* sniff_format(const uint8_t* data, size_t size) {
+  if (starts_with(data, size, "\x89PNG\r\n\x1a\n", 8)) return "PNG";
+  if (starts_with(data, size, "\xff\xd8", 2)) return "JPEG";
+  if (starts_with(data, size, "GIF87a", 6) || starts_with(data, size, "GIF89a", 6)) return "GIF";
+  if (starts_with(data, size, "BM", 2)) return "BMP";
+  if (starts_with(data, size, "8BPS", 4)) return "PSD";
+  if (starts_with(data, size, "P5", 2) || starts_with(data, size, "P6", 2)) return "PNM";
+  return "TGA";
+}
+
+uint32_t be(const uint8_t* p, int n) {
+  uint32_t v = 0;
+  for (int i = 0; i < n; ++i) v = (v << 8) | p[i];
+  return v;
+}
+uint32_t le(const uint8_t* p, int n) {
+  uint32_t v = 0;
+  for (int i = n - 1; i >= 0; --i) v = (v << 8) | p[i];
+  return v;
+}
+
+// JPEG: the first start-of-frame segment's height and width.
+bool jpeg_dimensions(const uint8_t* data, size_t size, uint64_t& w, uint64_t& h) {
+  size_t pos = 2;
+  while (pos + 4 <= size) {
+    if (data[pos] != 0xFF) return false;
+    const uint8_t marker = data[pos + 1];
+    if (marker == 0xFF) {  // fill byte
+      ++pos;
+      continue;
+    }
+    if (marker == 0x01 || (marker >= 0xD0 && marker <= 0xD8)) {  // no length field
+      pos += 2;
+      continue;
+    }
+    if (marker == 0xDA || marker == 0xD9) return false;  // scan data or end before any frame
+    const size_t length = be(data + pos + 2, 2);
+    const bool frame = marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
+    if (frame) {
+      if (pos + 9 > size) return false;
+      h = be(data + pos + 5, 2);
+      w = be(data + pos + 7, 2);
+      return true;
+    }
+    pos += 2 + length;
+  }
+  return false;
+}
+
+// Two holes in stb_image 2.27 (libstb-dev) that a JPEG's marker segments can reach, closed here
+// before stb sees the file:
+// - a DHT table whose 16 code-length counts total more than 256 makes stbi__build_huffman write
+//   past its arrays inside stb's decoder state;
+// - a scan may select a Huffman table the file never defined, and stb then decodes with that
+//   table's uninitialised memory (stbi__jpeg is malloc'ed), indexing far outside it.
+// The walk follows stb: segments by their lengths, entropy-coded data byte by byte; DHT tables
+// one after another while the segment's length is not used up, even past its end; zeros past
+// the end of the file. stb takes any run of 0xFF bytes and then 0xD8 as the start of a JPEG
+// (not only the FF D8 that sniff_format names), so every such file is walked.
+void check_jpeg_tables(const uint8_t* data, size_t size, const std::string& where) {
+  size_t pos = 0;
+  while (pos < size && data[pos] == 0xFF) ++pos;
+  if (pos == 0 || pos >= size || data[pos] != 0xD8) return;
+  ++pos;
+  auto at = [&](size_t i) -> uint8_t { return i < size ? data[i] : 0; };
+  bool defined[2][4] = {};  // [DC, AC][table id]
+  bool progressive = false;
+  while (pos + 4 <= size) {
+    const uint8_t marker = data[pos + 1];
+    if (data[pos] != 0xFF || marker == 0xFF) {  // scan data, or a fill byte
+      ++pos;
+      continue;
+    }
+    if (marker == 0x00 || marker == 0x01 || (marker >= 0xD0 && marker <= 0xD8)) {  // no length field
+      pos += 2;
+      continue;
+    }
+    if (marker == 0xD9) return;
+    const size_t length = be(data + pos + 2, 2);
+    if (marker >= 0xC0 && marker <= 0xC2) progressive = marker == 0xC2;
+    if (marker == 0xC4) {
+      int64_t left = static_cast<int64_t>(length) - 2;
+      for (size_t t = pos + 4; left > 0 && t < size;) {
+        size_t codes = 0;
+        for (size_t i = 1; i <= 16; ++i) codes += at(t + i);
+        if (codes > 256)
+          fail(where, "corrupt JPEG: a Huffman table declares " + std::to_string(codes) + " codes (at most 256)");
+        if ((at(t) >> 4) <= 1 && (at(t) & 15) <= 3) defined[at(t) >> 4][at(t) & 15] = true;
+        left -= static_cast<int64_t>(17 + codes);
+        t += 17 + codes;
+      }
+    }
+    if (marker == 0xDA) {
+      // Which tables this scan decodes with: baseline, both; progressive, the DC table in a
+      // first DC scan (Ss = 0, Ah = 0) and the AC table in an AC scan (Ss > 0).
+      const size_t n = at(pos + 4), after = pos + 5 + 2 * n;
+      const bool dc = !progressive || (at(after) == 0 && (at(after + 2) >> 4) == 0);
+      const bool ac = !progressive || at(after) > 0;
+      for (size_t c = 0; c < n && c < 4; ++c) {
+        const uint8_t q = at(pos + 6 + 2 * c);
+        if ((dc && (q >> 4) <= 3 && !defined[0][q >> 4]) || (ac && (q & 15) <= 3 && !defined[1][q & 15]))
+          fail(where, "corrupt JPEG: a scan uses a Huffman table that the file does not define");
+      }
+    }
+    pos += 2 + length;
+  }
+}
+
+// stb_image 2.27 reads the numbers of a binary PNM header into an int without an overflow check
+// (signed overflow, then a garbage size). Reads width, height and maxval as stb does (whitespace
+// and '#' comments between them) and refuses a number that does not fit.
+void check_pnm_header(const uint8_t* data, size_t size, const std::string& where) {
+  if (size < 2 || data[0] != 'P' || (data[1] != '5' && data[1] != '6')) return;
+  auto space = [](uint8_t c) { return c == ' ' || (c >= '\t' && c <= '\r'); };
+  size_t pos = 2;
+  for (int number = 0; number < 3; ++number) {
+    for (;;) {
+      while (pos < size && space(data[pos])) ++pos;
+      if (pos >= size || data[pos] != '#') break;
+      while (pos < size && data[pos] != '\n' && data[pos] != '\r') ++pos;
+    }
+    int64_t value = 0;
+    for (; pos < size && data[pos] >= '0' && data[pos] <= '9'; ++pos) {
+      value = value * 10 + (data[pos] - '0');
+      if (value > INT32_MAX) fail(where, "corrupt PNM header: a number does not fit in 32 bits");
+    }
+  }
+}
+
+// The size a header claims, read here so that the limit is enforced before stb allocates (and
+// before its own, less clear, sanity limits answer). False when the format is not one of these.
+bool claimed_dimensions(const std::string& format, const uint8_t* d, size_t size, uint64_t& w, uint64_t& h) {
+  if (format == "PNG" && size >= 24) {
+    w = be(d + 16, 4);
+    h = be(d + 20, 4);
+    return true;
+  }
+  if (format == "GIF" && size >= 10) {
+    w = le(d + 6, 2);
+    h = le(d + 8, 2);
+    return true;
+  }
+  if (format == "BMP" && size >= 26 && le(d + 14, 4) >= 40) {
+    w = static_cast<uint64_t>(std::llabs(static_cast<int32_t>(le(d + 18, 4))));
+    h = static_cast<uint64_t>(std::llabs(static_cast<int32_t>(le(d + 22, 4))));
+    return true;
+  }
+  if (format == "PSD" && size >= 22) {
+    h = be(d + 14, 4);
+    w = be(d + 18, 4);
+    return true;
+  }
+  if (format == "JPEG") return jpeg_dimensions(d, size, w, h);
+  return false;
+}
+
+std::string reason() {
+  const char* r = stbi_failure_reason();
+  return r ? r : "unknown error";
+}
+
+std::string size_text(uint64_t w, uint64_t h) { return std::to_string(w) + "x" + std::to_string(h); }
+
+void check_pixel_limit(const std::string& where, const std::string& format, uint64_t w, uint64_t h,
+                       uint64_t limit) {
+  // Each side fits in 32 bits, so the product cannot overflow.
+  if (w * h > limit)
+    fail(where, format + " image of " + size_text(w, h) + " = " + std::to_string(w * h) +
+                    " pixels exceeds the limit of " + std::to_string(limit) + " pixels");
+}
+
+ImageInfo probe(const uint8_t* data, size_t size, const std::string& where, uint64_t max_pixels) {
+  if (size == 0) fail(where, "is empty, not an image");
+  if (size > static_cast<size_t>(INT32_MAX)) fail(where, "is over 2 GiB, too large to decode");
+  ImageInfo info;
+  info.format = sniff_format(data, size);
+  check_jpeg_tables(data, size, where);
+  check_pnm_header(data, size, where);
+  uint64_t claimed_w = 0, claimed_h = 0;
+  if (claimed_dimensions(info.format, data, size, claimed_w, claimed_h))
+    check_pixel_limit(where, info.format, claimed_w, claimed_h, max_pixels);
+  Reader header(data, size);
+  if (!stbi_info_from_callbacks(&kCallbacks, &header, &info.width, &info.height, &info.channels)) {
+    if (info.format == "TGA")
+      fail(where, "is not a supported image (PNG, JPEG, BMP, GIF, TGA, PSD, binary PNM) or its header is corrupt");
+    fail(where, "corrupt " + info.format + " header: " + reason());
+  }
+  // stb reports a top-down BMP's height as negative.
+  if (info.format == "BMP" && info.height < 0 && info.height != INT32_MIN) info.height = -info.height;
+  Reader depth(data, size);
+  info.sixteen_bit = stbi_is_16_bit_from_callbacks(&kCallbacks, &depth) != 0;
+  return info;
+}
+
+}  // namespace
+
+ImageInfo probe_image(const uint8_t* data, size_t size, const std::string& where) {
+  return probe(data, size, where, UINT64_MAX);
+}
+
+Image decode_image(const uint8_t* data, size_t size, const std::string& where, const DecodeOptions& options) {
+  const ImageInfo info = probe(data, size, where, options.max_pixels);
+  if (info.width <= 0 || info.height <= 0)
+    fail(where, info.format + " header gives an empty " + std::to_string(info.width) + "x" +
+                    std::to_string(info.height) + " image");
+  check_pixel_limit(where, info.format, info.width, info.height, options.max_pixels);
+  if (info.sixteen_bit) {
+    if (info.format != "PNG")
+      fail(where, "16-bit " + info.format + " images are not supported; convert to 8 bits per channel");
+    if (info.channels == 1)
+      fail(where, "16-bit grayscale PNG is not supported (Pillow reads it as 32-bit integers and "
+                  "convert('RGB') clips them at 255 instead of scaling); convert to 8 bits per channel");
+  }
+
+  if (info.format == "PNG") check_png_structure(data, size, where);
+  if (info.format == "BMP") check_bmp_palette_indices(data, size, where);
+
+  Reader reader(data, size);
+  int w = 0, h = 0, channels = 0;
+  std::unique_ptr<stbi_uc, void (*)(void*)> decoded(
+      stbi_load_from_callbacks(&kCallbacks, &reader, &w, &h, &channels, 3), stbi_image_free);
+  if (reader.overran) fail(where, "truncated " + info.format + ": the data ends before the image is complete");
+  if (!decoded) fail(where, "cannot decode " + info.format + ": " + reason());
+  if (w != info.width || h != info.height)
+    fail(where, info.format + " header says " + size_text(info.width, info.height) + " but the image decodes as " +
+                    size_text(w, h));
+  Image image(w, h);
+  std::memcpy(image.pixels.data(), decoded.get(), image.pixels.size());
+  return image;
+}
+
+Image load_image(const std::string& path, const DecodeOptions& options) {
+  const ByteView bytes = map_file(path);
+  return decode_image(bytes.data, bytes.size, path, options);
+}
+
+}  // namespace vit

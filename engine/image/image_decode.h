@@ -1,0 +1,47 @@
+// Decodes PNG, JPEG, BMP, GIF, TGA, PSD and binary PNM files (stb_image) to 8-bit RGB.
+//
+// Mode conversion follows PIL's Image.convert('RGB'): gray is copied to R, G and B; alpha is
+// dropped, never blended; palettes are looked up. Known differences from Pillow:
+// - JPEG: stb's IDCT, chroma upsampling and YCbCr conversion differ from libjpeg-turbo by a
+//   few levels on some pixels (see tests/engine/image_decode_test.cpp for the measured size).
+// - 16 bits per channel: PNGs with colour or alpha keep the high byte of each sample, as
+//   Pillow's "RGB;16B", "RGBA;16B" and "LA;16B" (read as RGBA) unpackers do. 16-bit grayscale
+//   PNGs are refused: Pillow 9.4 opens them as 32-bit 'I' and convert('RGB') clips every value
+//   above 255 to white, which is never what a caller wants. Other 16-bit files (PSD, PNM) are
+//   refused too.
+// - GIF: the first frame only; pixels of the transparent colour index come out black, where
+//   Pillow returns that palette entry's colour.
+// - Radiance HDR and Softimage PIC (which Pillow does not read) are not accepted.
+// Truncated files (the decoder needed bytes past the end), corrupt files and images over the
+// pixel limit are refused with one line naming the file; the size is checked from the header
+// before any pixel memory is allocated.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "engine/image/image.h"
+
+namespace vit {
+
+constexpr uint64_t kDefaultMaxImagePixels = uint64_t{64} << 20;  // 64 Mi pixels (192 MiB as RGB)
+
+struct DecodeOptions {
+  uint64_t max_pixels = kDefaultMaxImagePixels;  // width * height above this is refused
+};
+
+// What the header says, without decoding pixels.
+struct ImageInfo {
+  std::string format;  // "PNG", "JPEG", "BMP", "GIF", "PSD", "PNM" or "TGA"
+  int width = 0;
+  int height = 0;
+  int channels = 0;  // in the file: 1 gray, 2 gray+alpha, 3 RGB (or palette), 4 RGBA
+  bool sixteen_bit = false;
+};
+
+// `where` names the source in error messages (usually the file name).
+ImageInfo probe_image(const uint8_t* data, size_t size, const std::string& where);
+Image decode_image(const uint8_t* data, size_t size, const std::string& where, const DecodeOptions& options = {});
+Image load_image(const std::string& path, const DecodeOptions& options = {});
+
+}  // namespace vit

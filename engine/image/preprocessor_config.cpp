@@ -1,0 +1,274 @@
+#include "engine/image/preprocessor_config.h"
+
+#include <cmath>
+#include <string>
+
+#include "formats/error.h"
+#include "formats/json_file.h"
+
+namespace vit {
+
+namespace {
+
+using nlohmann::json;
+
+constexpr int kMaxSide = 16384;
+constexpr std::array<double, 3> kImagenetMean{0.485, 0.456, 0.406};
+constexpr std::array<double, 3> kImagenetStd{0.229, 0.224, 0.225};
+
+std::string key_where(const std::string& where, const char* key) { return where + ": \"" + key + "\""; }
+
+bool get_bool(const json& j, const char* key, bool fallback, const std::string& where) {
+  if (!j.contains(key) || j[key].is_null()) return fallback;
+  if (!j[key].is_boolean()) fail(key_where(where, key), "must be true or false");
+  return j[key].get<bool>();
+}
+
+double get_number(const json& j, const char* key, double fallback, const std::string& where) {
+  if (!j.contains(key) || j[key].is_null()) return fallback;
+  if (!j[key].is_number()) fail(key_where(where, key), "must be a number");
+  const double v = j[key].get<double>();
+  if (!std::isfinite(v)) fail(key_where(where, key), "must be finite");
+  return v;
+}
+
+int side(const json& v, const std::string& where) {
+  if (!v.is_number_integer()) fail(where, "must be a whole number of pixels");
+  const int64_t n = v.get<int64_t>();
+  if (n < 1 || n > kMaxSide)
+    fail(where, "must be between 1 and " + std::to_string(kMaxSide) + ", got " + std::to_string(n));
+  return static_cast<int>(n);
+}
+
+// transformers' size dicts: {"height": h, "width": w}, or an int for a square.
+void get_size(const json& j, const char* key, int& width, int& height, const std::string& where) {
+  if (!j.contains(key) || j[key].is_null()) return;
+  const json& v = j[key];
+  const std::string at = key_where(where, key);
+  if (v.is_number()) {
+    width = height = side(v, at);
+    return;
+  }
+  if (!v.is_object()) fail(at, "must be {\"height\": H, \"width\": W} or a number");
+  if (v.contains("shortest_edge") || v.contains("longest_edge"))
+    fail(at, "shortest_edge/longest_edge sizes are not supported by this processor; use height and width");
+  if (!v.contains("height") || !v.contains("width")) fail(at, "needs both \"height\" and \"width\"");
+  height = side(v["height"], at + ".height");
+  width = side(v["width"], at + ".width");
+}
+
+void get_channels(const json& j, const char* key, std::array<double, 3>& out, bool nonzero,
+                  const std::string& where) {
+  if (!j.contains(key) || j[key].is_null()) return;
+  const json& v = j[key];
+  const std::string at = key_where(where, key);
+  std::array<double, 3> values{};
+  if (v.is_number()) {
+    values.fill(v.get<double>());
+  } else if (v.is_array() && v.size() == 3) {
+    for (int c = 0; c < 3; ++c) {
+      if (!v[c].is_number()) fail(at, "must hold numbers");
+      values[c] = v[c].get<double>();
+    }
+  } else {
+    fail(at, "must be a number or a list of 3 numbers (one per RGB channel)");
+  }
+  for (int c = 0; c < 3; ++c) {
+    if (!std::isfinite(values[c]) || (nonzero && values[c] == 0.0))
+      fail(at, nonzero ? "must be finite and non-zero" : "must be finite");
+    out[c] = values[c];
+  }
+}
+
+PreprocessConfig parse_hf(const json& j, PreprocessConfig c, bool deit, const std::string& where) {
+  c.do_resize = get_bool(j, "do_resize", c.do_resize, where);
+  get_size(j, "size", c.resize_width, c.resize_height, where);
+  if (j.contains("resample") && !j["resample"].is_null()) {
+    if (!j["resample"].is_number_integer()) fail(key_where(where, "resample"), "must be a PIL resample code");
+    c.resample = filter_from_pil_code(j["resample"].get<int>(), key_where(where, "resample"));
+  }
+  if (deit) {
+    c.do_center_crop = get_bool(j, "do_center_crop", c.do_center_crop, where);
+    get_size(j, "crop_size", c.crop_width, c.crop_height, where);
+  }
+  c.do_rescale = get_bool(j, "do_rescale", c.do_rescale, where);
+  c.rescale_factor = get_number(j, "rescale_factor", c.rescale_factor, where);
+  c.do_normalize = get_bool(j, "do_normalize", c.do_normalize, where);
+  get_channels(j, "image_mean", c.mean, false, where);
+  get_channels(j, "image_std", c.std, true, where);
+  return c;
+}
+
+PreprocessConfig parse_timm(const json& j, const std::string& where) {
+  PreprocessConfig c = timm_eval_defaults(224);
+  if (!j.contains("input_size")) fail(where, "a TimmEvalTransform needs \"input_size\"");
+  const json& size = j["input_size"];
+  const std::string at = key_where(where, "input_size");
+  if (size.is_number()) {
+    c.input_width = c.input_height = side(size, at);
+  } else if (size.is_array() && (size.size() == 2 || size.size() == 3)) {
+    if (size.size() == 3 && size[0] != 3) fail(at, "must have 3 channels, as [3, H, W]");
+    const size_t h = size.size() - 2;
+    c.input_height = side(size[h], at);
+    c.input_width = side(size[h + 1], at);
+  } else {
+    fail(at, "must be [3, H, W], [H, W] or a number");
+  }
+  if (j.contains("interpolation") && !j["interpolation"].is_null()) {
+    if (!j["interpolation"].is_string()) fail(key_where(where, "interpolation"), "must be a string");
+    c.resample = filter_from_name(j["interpolation"].get<std::string>(), key_where(where, "interpolation"));
+  }
+  c.crop_pct = get_number(j, "crop_pct", c.crop_pct, where);
+  if (!(c.crop_pct > 0.0) || c.crop_pct > 10.0) fail(key_where(where, "crop_pct"), "must be in (0, 10]");
+  if (j.contains("crop_mode") && !j["crop_mode"].is_null()) {
+    const json& m = j["crop_mode"];
+    const std::string mode = m.is_string() ? m.get<std::string>() : std::string();
+    if (mode == "center") c.crop_mode = TimmCropMode::Center;
+    else if (mode == "squash") c.crop_mode = TimmCropMode::Squash;
+    else if (mode == "border") c.crop_mode = TimmCropMode::Border;
+    else fail(key_where(where, "crop_mode"), "must be \"center\", \"squash\" or \"border\"");
+  }
+  if (j.contains("crop_border_pixels") && !j["crop_border_pixels"].is_null() &&
+      !(j["crop_border_pixels"].is_number_integer() && j["crop_border_pixels"].get<int64_t>() == 0))
+    fail(key_where(where, "crop_border_pixels"), "trimming a border first is not supported");
+  get_channels(j, "mean", c.mean, false, where);
+  get_channels(j, "std", c.std, true, where);
+  return c;
+}
+
+json channels_json(const std::array<double, 3>& v) { return json::array({v[0], v[1], v[2]}); }
+
+}  // namespace
+
+PreprocessConfig hf_vit_defaults() {
+  PreprocessConfig c;
+  c.pipeline = PreprocessPipeline::HfVit;
+  c.resample = ResampleFilter::Bilinear;
+  c.resize_width = c.resize_height = 224;
+  c.mean = {0.5, 0.5, 0.5};
+  c.std = {0.5, 0.5, 0.5};
+  return c;
+}
+
+PreprocessConfig hf_deit_defaults() {
+  PreprocessConfig c;
+  c.pipeline = PreprocessPipeline::HfDeit;
+  c.resample = ResampleFilter::Bicubic;
+  c.resize_width = c.resize_height = 256;
+  c.do_center_crop = true;
+  c.crop_width = c.crop_height = 224;
+  c.mean = kImagenetMean;
+  c.std = kImagenetStd;
+  return c;
+}
+
+PreprocessConfig timm_eval_defaults(int size) {
+  PreprocessConfig c;
+  c.pipeline = PreprocessPipeline::TimmEval;
+  c.resample = ResampleFilter::Bilinear;
+  c.input_width = c.input_height = size;
+  c.crop_pct = 0.875;
+  c.crop_mode = TimmCropMode::Center;
+  c.mean = kImagenetMean;
+  c.std = kImagenetStd;
+  return c;
+}
+
+PreprocessConfig preprocess_config_from_json(const json& j, const std::string& where) {
+  if (!j.is_object()) fail(where, "must be a JSON object");
+  std::string type;
+  for (const char* key : {"image_processor_type", "feature_extractor_type"}) {
+    if (!j.contains(key) || j[key].is_null()) continue;
+    if (!j[key].is_string()) fail(key_where(where, key), "must be a string");
+    type = j[key].get<std::string>();
+    break;
+  }
+  if (type == "ViTImageProcessor" || type == "ViTImageProcessorFast" || type == "ViTFeatureExtractor")
+    return parse_hf(j, hf_vit_defaults(), false, where);
+  if (type == "DeiTImageProcessor" || type == "DeiTImageProcessorFast" || type == "DeiTFeatureExtractor")
+    return parse_hf(j, hf_deit_defaults(), true, where);
+  if (type == "TimmEvalTransform") return parse_timm(j, where);
+  if (type.empty())
+    fail(where, "names no \"image_processor_type\" (ViTImageProcessor, DeiTImageProcessor or TimmEvalTransform)");
+  fail(where, "unsupported image_processor_type \"" + type +
+                  "\" (supported: ViTImageProcessor, DeiTImageProcessor, TimmEvalTransform)");
+}
+
+PreprocessConfig load_preprocess_config(const std::string& model_dir) {
+  const std::string path = model_dir + "/" + kPreprocessorFile;
+  return preprocess_config_from_json(read_json_file(path), path);
+}
+
+json preprocess_config_to_json(const PreprocessConfig& c) {
+  json j;
+  if (c.pipeline == PreprocessPipeline::TimmEval) {
+    j["image_processor_type"] = "TimmEvalTransform";
+    j["input_size"] = json::array({3, c.input_height, c.input_width});
+    j["interpolation"] = filter_name(c.resample);
+    j["crop_pct"] = c.crop_pct;
+    j["crop_mode"] = c.crop_mode == TimmCropMode::Squash   ? "squash"
+                     : c.crop_mode == TimmCropMode::Border ? "border"
+                                                           : "center";
+    j["mean"] = channels_json(c.mean);
+    j["std"] = channels_json(c.std);
+    return j;
+  }
+  const bool deit = c.pipeline == PreprocessPipeline::HfDeit;
+  j["image_processor_type"] = deit ? "DeiTImageProcessor" : "ViTImageProcessor";
+  j["do_resize"] = c.do_resize;
+  j["size"] = {{"height", c.resize_height}, {"width", c.resize_width}};
+  j["resample"] = pil_code(c.resample);
+  if (deit) {
+    j["do_center_crop"] = c.do_center_crop;
+    j["crop_size"] = {{"height", c.crop_height}, {"width", c.crop_width}};
+  }
+  j["do_rescale"] = c.do_rescale;
+  j["rescale_factor"] = c.rescale_factor;
+  j["do_normalize"] = c.do_normalize;
+  j["image_mean"] = channels_json(c.mean);
+  j["image_std"] = channels_json(c.std);
+  return j;
+}
+
+ResampleFilter filter_from_pil_code(int code, const std::string& where) {
+  switch (code) {
+    case 0: return ResampleFilter::Nearest;
+    case 1: return ResampleFilter::Lanczos;
+    case 2: return ResampleFilter::Bilinear;
+    case 3: return ResampleFilter::Bicubic;
+    case 4: fail(where, "PIL resample 4 (BOX) is not supported");
+    case 5: fail(where, "PIL resample 5 (HAMMING) is not supported");
+  }
+  fail(where, "unknown PIL resample code " + std::to_string(code) +
+                  " (0 nearest, 1 lanczos, 2 bilinear, 3 bicubic)");
+}
+
+int pil_code(ResampleFilter filter) {
+  switch (filter) {
+    case ResampleFilter::Nearest: return 0;
+    case ResampleFilter::Lanczos: return 1;
+    case ResampleFilter::Bilinear: return 2;
+    case ResampleFilter::Bicubic: return 3;
+  }
+  return 2;
+}
+
+ResampleFilter filter_from_name(const std::string& name, const std::string& where) {
+  if (name == "nearest") return ResampleFilter::Nearest;
+  if (name == "bilinear") return ResampleFilter::Bilinear;
+  if (name == "bicubic") return ResampleFilter::Bicubic;
+  if (name == "lanczos") return ResampleFilter::Lanczos;
+  fail(where, "unsupported interpolation \"" + name + "\" (nearest, bilinear, bicubic, lanczos)");
+}
+
+const char* filter_name(ResampleFilter filter) {
+  switch (filter) {
+    case ResampleFilter::Nearest: return "nearest";
+    case ResampleFilter::Bilinear: return "bilinear";
+    case ResampleFilter::Bicubic: return "bicubic";
+    case ResampleFilter::Lanczos: return "lanczos";
+  }
+  return "bilinear";
+}
+
+}  // namespace vit

@@ -1,0 +1,105 @@
+#include "engine/model/model_folder.h"
+
+#include <sys/stat.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <filesystem>
+
+#include "engine/model/packed_cache.h"
+#include "formats/crc32.h"
+#include "formats/json_file.h"
+#include "formats/mapped_file.h"
+#include "formats/safetensors.h"
+
+namespace vit {
+
+namespace {
+
+// Hands VitModel one matrix at a time straight from the mapped file (float32 needs no copy)
+// and drops the pages of the previous one, so the file and the packed weights are never both
+// resident in full.
+class MappedMatrices {
+ public:
+  explicit MappedMatrices(const SafetensorsFile& file) : file_(file) {}
+  ~MappedMatrices() { release_previous(); }
+
+  const float* operator()(const std::string& name, Floats* scratch) {
+    release_previous();
+    const StoredTensor& t = *file_.find(name);  // load_weights checked it exists
+    const uint8_t* bytes = t.storage.data + t.offset * static_cast<int64_t>(dtype_size(t.dtype));
+    previous_ = bytes;
+    previous_bytes_ = static_cast<size_t>(t.numel()) * dtype_size(t.dtype);
+    if (t.dtype == DType::F32 && t.is_contiguous() && reinterpret_cast<uintptr_t>(bytes) % alignof(float) == 0)
+      return reinterpret_cast<const float*>(bytes);
+    // load_weights checked that an int8 matrix comes with its scales.
+    *scratch = t.dtype == DType::I8 ? dequantize_rows(t, *file_.find(int8_scale_name(name)), name) : t.to_float();
+    return scratch->data();
+  }
+
+ private:
+  void release_previous() {
+    release_mapped_pages(previous_, previous_bytes_);
+    previous_ = nullptr;
+  }
+
+  const SafetensorsFile& file_;
+  const void* previous_ = nullptr;
+  size_t previous_bytes_ = 0;
+};
+
+uint32_t crc32_of_text(const std::string& text) {
+  return crc32_of(reinterpret_cast<const uint8_t*>(text.data()), text.size());
+}
+
+// What a packed cache must have been written for: this weights file (path, size, modification
+// time, inode), this config and this precision.
+std::string packed_source(const std::string& weights_path, const nlohmann::json& config, Precision precision) {
+  struct stat st {};
+  if (::stat(weights_path.c_str(), &st) != 0) return "";
+  char text[256];
+  std::snprintf(text, sizeof(text), " size %lld mtime %lld.%09ld inode %llu config crc32 %08x %s",
+                static_cast<long long>(st.st_size), static_cast<long long>(st.st_mtim.tv_sec), st.st_mtim.tv_nsec,
+                static_cast<unsigned long long>(st.st_ino),
+                crc32_of_text(config.dump()),
+                precision_name(precision));
+  return std::filesystem::absolute(weights_path).lexically_normal().string() + text;
+}
+
+// One cache file per model folder and precision, named after the folder.
+std::string packed_cache_path(const std::string& cache_dir, const std::string& dir, Precision precision) {
+  std::filesystem::path folder = std::filesystem::absolute(dir).lexically_normal();
+  if (!folder.has_filename()) folder = folder.parent_path();  // "dir/"
+  char suffix[64];
+  std::snprintf(suffix, sizeof(suffix), "-%08x-%s.safetensors", crc32_of_text(folder.string()),
+                precision_name(precision));
+  return cache_dir + "/" + folder.filename().string() + suffix;
+}
+
+}  // namespace
+
+VitModel load_model(const std::string& dir, std::optional<Precision> precision, const std::string& packed_cache_dir) {
+  const std::string config_path = dir + "/" + kConfigFile;
+  const std::string weights_path = dir + "/" + kWeightsFile;
+  const nlohmann::json config_json = read_json_file(config_path);
+  VitConfig config = config_from_json(config_json, config_path);
+  const Precision chosen = precision.value_or(config.int8_weights ? Precision::Int8 : Precision::F32);
+  std::optional<PackedCache> cache;
+  if (!packed_cache_dir.empty())
+    cache.emplace(packed_cache_path(packed_cache_dir, dir, chosen), packed_source(weights_path, config_json, chosen));
+  // With a matching cache the matrices are not read from here: map only what is touched.
+  const MapPages pages = cache && cache->matches_source() ? MapPages::OnDemand : MapPages::Populate;
+  SafetensorsFile file = SafetensorsFile::parse(map_file(weights_path, pages), weights_path);
+  std::vector<std::string> names;
+  for (const auto& entry : file.tensors()) names.push_back(entry.first);
+  VitWeights weights = load_weights(config, [&](const std::string& name) { return file.find(name); }, names,
+                                    weights_path, /*defer_matrices=*/true);
+  MappedMatrices matrices(file);
+  VitModel model(std::move(config), std::move(weights), chosen,
+                 [&](const std::string& name, Floats* scratch) { return matrices(name, scratch); },
+                 cache ? &*cache : nullptr);
+  if (cache) cache->save();
+  return model;
+}
+
+}  // namespace vit

@@ -1,0 +1,74 @@
+// A loaded ViT and its forward pass: embed, blocks, norm, pool, head.
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/ops/matmul.h"
+#include "engine/ops/op_times.h"
+#include "engine/model/vit_config.h"
+#include "engine/model/vit_weights.h"
+
+namespace vit {
+
+enum OutputKind : unsigned {
+  kLogits = 1u << 0,     // [batch, classes]
+  kPreLogits = 1u << 1,  // [batch, hidden]: pooled (and fc_norm'ed), before the head
+  kFeatures = 1u << 2,   // [batch, tokens, hidden]: every token after the final norm
+};
+
+struct ForwardResult {
+  int batch = 0;
+  int tokens = 0;
+  std::vector<float> logits, pre_logits, features;  // filled as requested
+};
+
+// A linear layer as the engine runs it: weights packed once for oneDNN, bias kept plain.
+struct PackedLinear {
+  PackedWeights weight;
+  std::vector<float> bias;  // [outputs] or empty
+};
+
+struct LayerLinears {
+  PackedLinear qkv, proj, fc1, fc2;  // qkv: query, key, value rows stacked
+};
+
+struct ScratchPool;
+class PackedCache;
+
+class VitModel {
+ public:
+  // Packs the matrices of `weights`; those it left empty are read through `matrices`. With a
+  // cache, matrices it holds are used from it instead, and every matrix is kept in it.
+  VitModel(VitConfig config, VitWeights weights, Precision precision = Precision::F32,
+           const MatrixSource& matrices = {}, PackedCache* cache = nullptr);
+  ~VitModel();
+  VitModel(VitModel&&) noexcept;
+  VitModel& operator=(VitModel&&) noexcept;
+
+  const VitConfig& config() const { return config_; }
+  Precision precision() const { return precision_; }
+  bool packed_weights_from_cache() const { return packed_weights_from_cache_; }  // every matrix mapped from it
+
+  // pixels: float32 [batch, channels, height, width]; height and width must be multiples of
+  // the patch size (other sizes than the config's resample the position embeddings).
+  // Safe to call from several threads at once. `times`, when given, accumulates the time spent
+  // per op kind (fused epilogues count with their GEMM).
+  ForwardResult forward(const float* pixels, int batch, int height, int width, unsigned outputs,
+                        OpTimes* times = nullptr) const;
+
+ private:
+  VitConfig config_;
+  VitWeights weights_;  // the small tensors (norms, tokens, scales); matrices live packed
+  Precision precision_;
+  bool packed_weights_from_cache_ = false;
+  std::unique_ptr<MatmulRunner> matmul_;
+  PackedLinear patch_;
+  std::vector<LayerLinears> layers_;
+  PackedLinear map_query_, map_kv_, map_proj_, map_fc1_, map_fc2_;  // map_kv_: key, value stacked
+  PackedLinear head_, dist_head_;
+  std::unique_ptr<ScratchPool> scratch_;
+};
+
+
+}  // namespace vit

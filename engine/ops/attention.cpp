@@ -1,0 +1,89 @@
+#include "engine/ops/attention.h"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <vector>
+
+#include "engine/ops/fused_attention.h"
+
+namespace vit {
+
+namespace {
+
+// Tasks of (batch item, head, block of query rows): the scores of a head stay in the cache.
+// Heads are split into row blocks only as far as needed to give every thread the same number
+// of tasks (ViT-Ti's 3 heads on 2 threads would leave one idle a third of the time).
+void fused_multi_head_attention(const AttentionShape& s, HeadView q, HeadView k, HeadView v, float* out,
+                                int64_t out_batch_stride, int64_t out_row_stride, float scale, bool bf16_products) {
+  const int64_t heads = static_cast<int64_t>(s.batch) * s.heads, threads = omp_get_max_threads();
+  const int64_t blocks = std::min<int64_t>(threads / std::gcd(heads, threads), s.query_tokens);
+  const int64_t block_rows = (s.query_tokens + blocks - 1) / blocks;
+  const int64_t tasks = heads * blocks;
+  const int64_t work_floats = fused_attention_work_floats(s.key_tokens, s.head_dim);
+#pragma omp parallel
+  {
+    thread_local std::vector<float> work;
+    if (work.size() < static_cast<size_t>(work_floats)) work.resize(work_floats);
+#pragma omp for schedule(static)
+    for (int64_t task = 0; task < tasks; ++task) {
+      const int64_t head = task / blocks, b = head / s.heads, offset = (head % s.heads) * s.head_dim;
+      const int64_t first = (task % blocks) * block_rows;
+      const int64_t rows = std::min<int64_t>(block_rows, s.query_tokens - first);
+      if (rows <= 0) continue;
+      const HeadMatrices m{q.base + b * q.batch_stride + first * q.row_stride + offset, q.row_stride,
+                           k.base + b * k.batch_stride + offset, k.row_stride,
+                           v.base + b * v.batch_stride + offset, v.row_stride,
+                           out + b * out_batch_stride + first * out_row_stride + offset,  out_row_stride};
+      fused_attention_head(m, static_cast<int>(rows), s.key_tokens, s.head_dim, scale, work.data(), bf16_products);
+    }
+  }
+}
+
+bool has_bf16_products() {
+  static const bool has_bf16 = fused_attention_bf16_available();
+  return has_bf16;
+}
+
+bool runs_fused(AttentionKernel kernel) {
+  static const bool has_avx512 = fused_attention_available();
+  return kernel == AttentionKernel::Fused || kernel == AttentionKernel::FusedBf16 ||
+         (kernel == AttentionKernel::Auto && has_avx512);
+}
+
+}  // namespace
+
+AttentionKernel attention_kernel_for(Precision precision) {
+  return precision == Precision::BF16 && has_bf16_products() ? AttentionKernel::FusedBf16 : AttentionKernel::Auto;
+}
+
+int64_t attention_scratch_size(const AttentionShape& s, AttentionKernel kernel) {
+  return runs_fused(kernel) ? 0 : static_cast<int64_t>(s.batch) * s.heads * s.query_tokens * s.key_tokens;
+}
+
+void multi_head_attention(const MatmulRunner& mm, const AttentionShape& s, HeadView q, HeadView k, HeadView v,
+                          float* out, int64_t out_batch_stride, int64_t out_row_stride, float* scores,
+                          AttentionKernel kernel) {
+  const int64_t B = s.batch, H = s.heads, hd = s.head_dim, Tq = s.query_tokens, Tk = s.key_tokens;
+  const int64_t qB = q.batch_stride == 0 ? 1 : B;
+  const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
+  if (runs_fused(kernel))
+    return fused_multi_head_attention(s, q, k, v, out, out_batch_stride, out_row_stride, scale,
+                                      kernel == AttentionKernel::FusedBf16 && has_bf16_products());
+  // scores = scale * Q K^T, with K read transposed through its strides.
+  StridedMatmul qk{{qB, H, Tq, hd}, {q.batch_stride, hd, q.row_stride, 1},
+                   {B, H, hd, Tk},  {k.batch_stride, hd, 1, k.row_stride},
+                   {B, H, Tq, Tk},  {H * Tq * Tk, Tq * Tk, Tk, 1}, scale};
+  mm.strided_matmul(qk, q.base, k.base, scores);
+  const int64_t dims[4] = {B, H, Tq, Tk};
+  mm.softmax_last_axis(scores, dims);
+  // out = P V, written straight into the heads-concatenated token layout.
+  StridedMatmul pv{{B, H, Tq, Tk}, {H * Tq * Tk, Tq * Tk, Tk, 1},
+                   {B, H, Tk, hd}, {v.batch_stride, hd, v.row_stride, 1},
+                   {B, H, Tq, hd}, {out_batch_stride, hd, out_row_stride, 1}, 1.0f};
+  mm.strided_matmul(pv, scores, v.base, out);
+}
+
+}  // namespace vit

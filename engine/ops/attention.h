@@ -1,0 +1,44 @@
+// The attention core: softmax(Q K^T * scale) V per batch item and head, on oneDNN primitives.
+#pragma once
+#include <cstdint>
+
+#include "engine/ops/matmul.h"
+
+namespace vit {
+
+// Row-major views into packed activations: row t of batch item b for head h starts at
+// base + b * batch_stride + t * row_stride + h * head_dim. batch_stride 0 shares one
+// matrix across the batch (the map head's latent query).
+struct HeadView {
+  const float* base;
+  int64_t batch_stride;
+  int64_t row_stride;
+};
+
+struct AttentionShape {
+  int batch;
+  int heads;
+  int head_dim;
+  int query_tokens;
+  int key_tokens;
+};
+
+// Fused: one (batch item, head) per task with the scores kept in cache (fused_attention.h,
+// AVX-512 only). FusedBf16: the same with bfloat16 products, for bfloat16 models (AVX512-BF16;
+// the float32 kernel where the CPU has none). OneDnn: batched oneDNN matmuls and softmax over
+// all heads at once, through `scores`. Auto: Fused where the CPU has AVX-512.
+enum class AttentionKernel { Auto, Fused, FusedBf16, OneDnn };
+
+// The kernel for a model of this precision: FusedBf16 for BF16 where the CPU has it, else Auto.
+AttentionKernel attention_kernel_for(Precision precision);
+
+// Floats of scratch multi_head_attention needs for the scores (none for the fused kernel).
+int64_t attention_scratch_size(const AttentionShape& s, AttentionKernel kernel = AttentionKernel::Auto);
+
+// out row t of batch b gets the heads concatenated:
+// out[b * out_batch_stride + t * out_row_stride + h * head_dim + d].
+void multi_head_attention(const MatmulRunner& mm, const AttentionShape& shape, HeadView q, HeadView k, HeadView v,
+                          float* out, int64_t out_batch_stride, int64_t out_row_stride, float* scores,
+                          AttentionKernel kernel = AttentionKernel::Auto);
+
+}  // namespace vit

@@ -1,0 +1,363 @@
+#include "engine/ops/fused_attention.h"
+
+// GCC 12's AVX-512 headers leave a dummy operand uninitialised inside intrinsics such as
+// _mm512_max_ps (GCC bug 105593); the warning is about the header, not this code.
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <type_traits>
+
+namespace vit {
+
+namespace {
+
+constexpr int kRows = 6;  // query rows per register block: 6 x 4 accumulators + 5 operands fit 32 registers
+constexpr int kLanes = 16;
+
+// Both kernels share their loops, compiled for AVX-512 with BF16: the float32 kernel uses no
+// BF16 instruction (GCC emits those only for bfloat16 intrinsics), but may use AVX512BW and
+// AVX512VL, which fused_attention_available() checks for (every AVX-512 CPU but Xeon Phi).
+#define VIT_KERNEL __attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16")))
+
+// The arithmetic of the two kernels. F32: one float32 FMA per lane. Bf16Pairs: each 32-bit
+// element holds two bfloat16, and one instruction adds both products of a pair (AVX512-BF16).
+struct F32 {
+  using Element = float;
+  VIT_KERNEL static __m512 load(const float* p) { return _mm512_loadu_ps(p); }
+  VIT_KERNEL static __m512 load(const float* p, __mmask16 m) { return _mm512_maskz_loadu_ps(m, p); }
+  VIT_KERNEL static __m512 broadcast(const float* p) { return _mm512_set1_ps(*p); }
+  VIT_KERNEL static __m512 madd(__m512 a, __m512 b, __m512 acc) { return _mm512_fmadd_ps(a, b, acc); }
+};
+struct Bf16Pairs {
+  using Element = uint32_t;
+  VIT_KERNEL static __m512 load(const uint32_t* p) { return _mm512_castsi512_ps(_mm512_loadu_si512(p)); }
+  VIT_KERNEL static __m512 load(const uint32_t* p, __mmask16 m) {
+    return _mm512_castsi512_ps(_mm512_maskz_loadu_epi32(m, p));
+  }
+  VIT_KERNEL static __m512 broadcast(const uint32_t* p) { return _mm512_castsi512_ps(_mm512_set1_epi32(static_cast<int>(*p))); }
+  VIT_KERNEL static __m512 madd(__m512 a, __m512 b, __m512 acc) {
+    return _mm512_dpbf16_ps(acc, reinterpret_cast<__m512bh&>(a), reinterpret_cast<__m512bh&>(b));
+  }
+};
+
+int64_t padded_keys(int key_tokens) { return (key_tokens + kLanes - 1) / kLanes * kLanes; }
+
+// e^x for x <= 0 (softmax after subtracting the row maximum): 2^n * e^f with f in
+// [-ln2/2, ln2/2] and a degree-6 Taylor polynomial (relative error below 2e-7).
+VIT_KERNEL inline __m512 exp_nonpositive(__m512 x) {
+  x = _mm512_max_ps(x, _mm512_set1_ps(-87.0f));
+  const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504f)), _MM_FROUND_TO_NEAREST_INT);
+  __m512 f = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
+  f = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), f);
+  __m512 p = _mm512_set1_ps(1.0f / 720);
+  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(1.0f / 120));
+  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(1.0f / 24));
+  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(1.0f / 6));
+  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(0.5f));
+  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(1.0f));
+  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(1.0f));
+  return _mm512_scalef_ps(p, n);
+}
+
+// scores[r][j] = scale * q_r . k_j for R query rows and the V key vectors (16 keys each)
+// from key j0, over `steps` elements of q (head_dim floats, or head_dim / 2 bfloat16 pairs);
+// kt is K transposed, [steps][keys_padded].
+template <class Math, int R, int V>
+VIT_KERNEL void score_vectors(const typename Math::Element* q, int64_t q_stride, const typename Math::Element* kt,
+                              int64_t keys_padded, int64_t j0, int steps, float scale, float* scores) {
+  __m512 acc[R * V];
+#pragma GCC unroll 32
+  for (int i = 0; i < R * V; ++i) acc[i] = _mm512_setzero_ps();
+  for (int d = 0; d < steps; ++d) {
+    __m512 k[V];
+#pragma GCC unroll 4
+    for (int c = 0; c < V; ++c) k[c] = Math::load(kt + d * keys_padded + j0 + c * kLanes);
+#pragma GCC unroll 8
+    for (int r = 0; r < R; ++r) {
+      const __m512 qv = Math::broadcast(q + r * q_stride + d);
+#pragma GCC unroll 4
+      for (int c = 0; c < V; ++c) acc[r * V + c] = Math::madd(qv, k[c], acc[r * V + c]);
+    }
+  }
+  const __m512 s = _mm512_set1_ps(scale);
+#pragma GCC unroll 8
+  for (int r = 0; r < R; ++r)
+#pragma GCC unroll 4
+    for (int c = 0; c < V; ++c)
+      _mm512_storeu_ps(scores + r * keys_padded + j0 + c * kLanes, _mm512_mul_ps(acc[r * V + c], s));
+}
+
+// All keys: blocks of four vectors (6 rows x 4 accumulators, the register file's worth), then
+// the remaining one to three.
+template <class Math, int R>
+VIT_KERNEL void scores_block(const typename Math::Element* q, int64_t q_stride, const typename Math::Element* kt,
+                             int64_t keys_padded, int steps, float scale, float* scores) {
+  int64_t j = 0;
+  for (; j + 4 * kLanes <= keys_padded; j += 4 * kLanes)
+    score_vectors<Math, R, 4>(q, q_stride, kt, keys_padded, j, steps, scale, scores);
+  switch ((keys_padded - j) / kLanes) {
+    case 1: score_vectors<Math, R, 1>(q, q_stride, kt, keys_padded, j, steps, scale, scores); break;
+    case 2: score_vectors<Math, R, 2>(q, q_stride, kt, keys_padded, j, steps, scale, scores); break;
+    case 3: score_vectors<Math, R, 3>(q, q_stride, kt, keys_padded, j, steps, scale, scores); break;
+    default: break;
+  }
+}
+
+// In place: scores row -> exp(scores - max) over the first `keys` (the padding becomes 0);
+// returns 1 / sum.
+VIT_KERNEL float softmax_numerators(float* row, int keys, int64_t keys_padded) {
+  __m512 m = _mm512_set1_ps(-INFINITY);
+  int j = 0;
+  for (; j + kLanes <= keys; j += kLanes) m = _mm512_max_ps(m, _mm512_loadu_ps(row + j));
+  const __mmask16 tail = static_cast<__mmask16>((1u << (keys - j)) - 1);
+  if (keys > j) m = _mm512_mask_max_ps(m, tail, m, _mm512_maskz_loadu_ps(tail, row + j));
+  const __m512 max = _mm512_set1_ps(_mm512_reduce_max_ps(m));
+  __m512 sum = _mm512_setzero_ps();
+  for (j = 0; j + kLanes <= keys; j += kLanes) {
+    const __m512 e = exp_nonpositive(_mm512_sub_ps(_mm512_loadu_ps(row + j), max));
+    _mm512_storeu_ps(row + j, e);
+    sum = _mm512_add_ps(sum, e);
+  }
+  for (; j < keys_padded; j += kLanes) {
+    const __mmask16 valid = j < keys ? static_cast<__mmask16>(keys - j >= kLanes ? 0xffff : (1u << (keys - j)) - 1) : 0;
+    const __m512 e = _mm512_maskz_mov_ps(valid, exp_nonpositive(_mm512_sub_ps(_mm512_loadu_ps(row + j), max)));
+    _mm512_storeu_ps(row + j, e);
+    sum = _mm512_add_ps(sum, e);
+  }
+  return 1.0f / _mm512_reduce_add_ps(sum);
+}
+
+// out_r = inverse_sum_r * sum_j p[r][j] v_j for V (a compile-time count, up to four) 16-float
+// vectors of the head from d0, `tail` masking the last one; j runs over `steps` elements of p
+// (keys, or pairs of keys). The accumulators are one flat, fully unrolled array: with a 2-D
+// array GCC 12 stored every accumulator to the stack on each iteration (measured 2.5x slower).
+template <class Math, int R, int V>
+VIT_KERNEL void weighted_values(const typename Math::Element* p, int64_t p_stride, int steps,
+                                const typename Math::Element* v, int64_t v_stride, int d0, __mmask16 tail,
+                                const float* inverse_sums, float* out, int64_t out_stride) {
+  __m512 acc[R * V];
+#pragma GCC unroll 32
+  for (int i = 0; i < R * V; ++i) acc[i] = _mm512_setzero_ps();
+  const __mmask16 last = tail;
+  for (int j = 0; j < steps; ++j) {
+    __m512 vv[V];
+#pragma GCC unroll 4
+    for (int c = 0; c < V - 1; ++c) vv[c] = Math::load(v + j * v_stride + d0 + c * kLanes);
+    vv[V - 1] = Math::load(v + j * v_stride + d0 + (V - 1) * kLanes, last);
+#pragma GCC unroll 8
+    for (int r = 0; r < R; ++r) {
+      const __m512 pr = Math::broadcast(p + r * p_stride + j);
+#pragma GCC unroll 4
+      for (int c = 0; c < V; ++c) acc[r * V + c] = Math::madd(pr, vv[c], acc[r * V + c]);
+    }
+  }
+#pragma GCC unroll 8
+  for (int r = 0; r < R; ++r) {
+    const __m512 inv = _mm512_set1_ps(inverse_sums[r]);
+#pragma GCC unroll 4
+    for (int c = 0; c < V - 1; ++c) _mm512_storeu_ps(out + r * out_stride + d0 + c * kLanes, _mm512_mul_ps(acc[r * V + c], inv));
+    _mm512_mask_storeu_ps(out + r * out_stride + d0 + (V - 1) * kLanes, last, _mm512_mul_ps(acc[r * V + V - 1], inv));
+  }
+}
+
+// The low (or high) 64-bit halves of each 128-bit lane of a and b, interleaved.
+VIT_KERNEL inline __m512 pairs(__m512 a, __m512 b, bool high) {
+  const __m512d x = _mm512_castps_pd(a), y = _mm512_castps_pd(b);
+  return _mm512_castpd_ps(high ? _mm512_unpackhi_pd(x, y) : _mm512_unpacklo_pd(x, y));
+}
+
+// kt[d][j] = k[j][d] for 16 keys from j0 and 16 dims from d0: an in-register 16 x 16
+// transpose (pairs, then quads within 128-bit lanes, then lanes).
+VIT_KERNEL void transpose_16x16(const void* k_block, int64_t k_stride, void* kt_block, int64_t keys_padded) {
+  // 32-bit elements of any kind (floats or bfloat16 pairs): the shuffles move bits only.
+  const float* k = static_cast<const float*>(k_block);
+  float* kt = static_cast<float*>(kt_block);
+  __m512 r[16], t[16];
+#pragma GCC unroll 16
+  for (int i = 0; i < 16; ++i) r[i] = _mm512_loadu_ps(k + i * k_stride);
+#pragma GCC unroll 8
+  for (int i = 0; i < 8; ++i) {
+    t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+    t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+  }
+  // r[4i + m]: column 4L + m of rows 4i..4i+3 in each 128-bit lane L.
+#pragma GCC unroll 4
+  for (int i = 0; i < 4; ++i) {
+    r[4 * i] = pairs(t[4 * i], t[4 * i + 2], false);
+    r[4 * i + 1] = pairs(t[4 * i], t[4 * i + 2], true);
+    r[4 * i + 2] = pairs(t[4 * i + 1], t[4 * i + 3], false);
+    r[4 * i + 3] = pairs(t[4 * i + 1], t[4 * i + 3], true);
+  }
+#pragma GCC unroll 4
+  for (int m = 0; m < 4; ++m) {
+    const __m512 even_low = _mm512_shuffle_f32x4(r[m], r[4 + m], 0x88), odd_low = _mm512_shuffle_f32x4(r[m], r[4 + m], 0xDD);
+    const __m512 even_high = _mm512_shuffle_f32x4(r[8 + m], r[12 + m], 0x88),
+                 odd_high = _mm512_shuffle_f32x4(r[8 + m], r[12 + m], 0xDD);
+    _mm512_storeu_ps(kt + m * keys_padded, _mm512_shuffle_f32x4(even_low, even_high, 0x88));
+    _mm512_storeu_ps(kt + (8 + m) * keys_padded, _mm512_shuffle_f32x4(even_low, even_high, 0xDD));
+    _mm512_storeu_ps(kt + (4 + m) * keys_padded, _mm512_shuffle_f32x4(odd_low, odd_high, 0x88));
+    _mm512_storeu_ps(kt + (12 + m) * keys_padded, _mm512_shuffle_f32x4(odd_low, odd_high, 0xDD));
+  }
+}
+
+// kt = K transposed, [hd][keys_padded], zero past the last key (hd elements of E per key).
+template <typename E>
+VIT_KERNEL void transpose_keys(const E* k, int64_t k_stride, int keys, int hd, E* kt, int64_t keys_padded) {
+  const int full_keys = keys / kLanes * kLanes, full_dims = hd / kLanes * kLanes;
+  for (int j = 0; j < full_keys; j += kLanes)
+    for (int d = 0; d < full_dims; d += kLanes)
+      transpose_16x16(k + j * k_stride + d, k_stride, kt + d * keys_padded + j, keys_padded);
+  for (int j = 0; j < keys; ++j)
+    for (int d = j < full_keys ? full_dims : 0; d < hd; ++d) kt[d * keys_padded + j] = k[j * k_stride + d];
+  for (int d = 0; d < hd; ++d) std::fill(kt + d * keys_padded + keys, kt + (d + 1) * keys_padded, E{0});
+}
+
+// bfloat16 (rounded to nearest even) of n floats.
+VIT_KERNEL void to_bf16(const float* in, int n, uint16_t* out) {
+  for (int i = 0; i < n; i += kLanes) {
+    const __mmask16 m = static_cast<__mmask16>(n - i >= kLanes ? 0xffff : (1u << (n - i)) - 1);
+    const __m256bh h = _mm512_cvtneps_pbh(_mm512_maskz_loadu_ps(m, in + i));
+    _mm256_mask_storeu_epi16(out + i, m, reinterpret_cast<const __m256i&>(h));
+  }
+}
+
+// The bfloat16 of up to 16 floats, each in the low half of a 32-bit lane (zeros when !present).
+VIT_KERNEL inline __m512i bf16_in_low_halves(const float* in, __mmask16 mask, bool present) {
+  const __m256bh h = _mm512_cvtneps_pbh(present ? _mm512_maskz_loadu_ps(mask, in) : _mm512_setzero_ps());
+  return _mm512_cvtepu16_epi32(reinterpret_cast<const __m256i&>(h));
+}
+
+// One head's K and V as the kernel reads them, prepared once per head, with its scratch: in
+// float32, K transposed [head_dim][keys_padded] and V contiguous [keys][head_dim]; in bfloat16
+// pairs, K transposed by pairs of dims [head_dim / 2][keys_padded] and V by pairs of keys
+// [keys_padded / 2][head_dim].
+template <class Math>
+struct PreparedHead {
+  using E = typename Math::Element;
+  const E* kt;
+  const E* v;
+  int steps;        // of q . k: head_dim, or head_dim / 2 pairs
+  int value_steps;  // of p . v: keys, or pairs of keys
+  int64_t keys_padded;
+  float* scores;  // [kRows][keys_padded]
+  E* p;           // softmax numerators as Math reads them ([kRows][p_stride]; the scores for F32)
+  int64_t p_stride;
+};
+
+template <class Math, int R>
+VIT_KERNEL void attend_rows(const PreparedHead<Math>& h, const typename Math::Element* q, int64_t q_stride, int keys,
+                            int hd, float scale, float* out, int64_t out_stride) {
+  scores_block<Math, R>(q, q_stride, h.kt, h.keys_padded, h.steps, scale, h.scores);
+  float inverse_sums[R];
+  for (int r = 0; r < R; ++r) {
+    inverse_sums[r] = softmax_numerators(h.scores + r * h.keys_padded, keys, h.keys_padded);
+    if constexpr (!std::is_same_v<Math, F32>)
+      to_bf16(h.scores + r * h.keys_padded, static_cast<int>(h.keys_padded), reinterpret_cast<uint16_t*>(h.p + r * h.p_stride));
+  }
+  const int vectors_total = (hd + kLanes - 1) / kLanes;
+  for (int c0 = 0; c0 < vectors_total; c0 += 4) {
+    const int vectors = std::min(4, vectors_total - c0);
+    const int last_width = std::min(kLanes, hd - (c0 + vectors - 1) * kLanes);
+    const __mmask16 tail = static_cast<__mmask16>(last_width == kLanes ? 0xffff : (1u << last_width) - 1);
+    auto run = [&](auto vector_count) {
+      weighted_values<Math, R, decltype(vector_count)::value>(h.p, h.p_stride, h.value_steps, h.v, hd, c0 * kLanes,
+                                                               tail, inverse_sums, out, out_stride);
+    };
+    switch (vectors) {
+      case 1: run(std::integral_constant<int, 1>()); break;
+      case 2: run(std::integral_constant<int, 2>()); break;
+      case 3: run(std::integral_constant<int, 3>()); break;
+      default: run(std::integral_constant<int, 4>()); break;
+    }
+  }
+}
+
+// Float32 work: kt [hd][kp], scores [kRows][kp], V [keys][hd].
+int64_t f32_work_floats(int key_tokens, int hd) { return padded_keys(key_tokens) * (2 * hd + kRows); }
+
+// bfloat16-pair work (32-bit units): K rows in bfloat16 [keys][hd / 2], kt [hd / 2][kp],
+// V pairs [kp / 2][hd], scores [kRows][kp], numerators [kRows][kp / 2], q rows [kRows][hd / 2].
+int64_t bf16_work_units(int key_tokens, int hd) {
+  const int64_t kp = padded_keys(key_tokens), pairs = hd / 2;
+  return key_tokens * pairs + pairs * kp + kp / 2 * hd + kRows * kp + kRows * kp / 2 + kRows * pairs;
+}
+
+VIT_KERNEL void attention_head_f32(const HeadMatrices& m, int query_tokens, int keys, int hd, float scale,
+                                   float* work) {
+  const int64_t kp = padded_keys(keys);
+  float* kt = work;
+  float* scores = kt + hd * kp;
+  float* values = scores + kRows * kp;
+  // Contiguous values: rows of the qkv activations lie 3 * hidden floats apart, further than
+  // the hardware prefetchers follow.
+  for (int j = 0; j < keys; ++j) std::memcpy(values + j * hd, m.v + j * m.v_stride, sizeof(float) * hd);
+  transpose_keys(m.k, m.k_stride, keys, hd, kt, kp);
+  const PreparedHead<F32> h{kt, values, hd, keys, kp, scores, scores, kp};
+  int64_t row = 0;
+  for (; row + kRows <= query_tokens; row += kRows)
+    attend_rows<F32, kRows>(h, m.q + row * m.q_stride, m.q_stride, keys, hd, scale, m.out + row * m.out_stride,
+                            m.out_stride);
+  for (; row < query_tokens; ++row)
+    attend_rows<F32, 1>(h, m.q + row * m.q_stride, m.q_stride, keys, hd, scale, m.out + row * m.out_stride,
+                        m.out_stride);
+}
+
+VIT_KERNEL void attention_head_bf16(const HeadMatrices& m, int query_tokens, int keys, int hd, float scale,
+                                    float* work) {
+  const int64_t kp = padded_keys(keys);
+  const int pairs = hd / 2;
+  uint32_t* k_rows = reinterpret_cast<uint32_t*>(work);
+  uint32_t* kt = k_rows + static_cast<int64_t>(keys) * pairs;
+  uint32_t* values = kt + pairs * kp;
+  float* scores = reinterpret_cast<float*>(values + kp / 2 * hd);
+  uint32_t* p = reinterpret_cast<uint32_t*>(scores + kRows * kp);
+  uint32_t* q_rows = p + kRows * kp / 2;
+  for (int j = 0; j < keys; ++j) to_bf16(m.k + j * m.k_stride, hd, reinterpret_cast<uint16_t*>(k_rows + j * pairs));
+  transpose_keys(k_rows, pairs, keys, pairs, kt, kp);
+  // V by pairs of keys: the low half of element [j / 2][d] is v[j][d], the high half v[j + 1][d].
+  for (int64_t j = 0; j < kp; j += 2)
+    for (int d = 0; d < hd; d += kLanes) {
+      const __mmask16 mask = static_cast<__mmask16>(hd - d >= kLanes ? 0xffff : (1u << (hd - d)) - 1);
+      const __m512i low = bf16_in_low_halves(m.v + j * m.v_stride + d, mask, j < keys);
+      const __m512i high = bf16_in_low_halves(m.v + (j + 1) * m.v_stride + d, mask, j + 1 < keys);
+      _mm512_mask_storeu_epi32(values + j / 2 * hd + d, mask, _mm512_or_si512(low, _mm512_slli_epi32(high, 16)));
+    }
+  const PreparedHead<Bf16Pairs> h{kt, values, pairs, static_cast<int>(kp / 2), kp, scores, p, kp / 2};
+  auto rows = [&](int64_t row, int count) {
+    for (int r = 0; r < count; ++r)
+      to_bf16(m.q + (row + r) * m.q_stride, hd, reinterpret_cast<uint16_t*>(q_rows + r * pairs));
+    if (count == kRows)
+      attend_rows<Bf16Pairs, kRows>(h, q_rows, pairs, keys, hd, scale, m.out + row * m.out_stride, m.out_stride);
+    else
+      attend_rows<Bf16Pairs, 1>(h, q_rows, pairs, keys, hd, scale, m.out + row * m.out_stride, m.out_stride);
+  };
+  int64_t row = 0;
+  for (; row + kRows <= query_tokens; row += kRows) rows(row, kRows);
+  for (; row < query_tokens; ++row) rows(row, 1);
+}
+
+}  // namespace
+
+bool fused_attention_available() {
+  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl");
+}
+
+bool fused_attention_bf16_available() { return fused_attention_available() && __builtin_cpu_supports("avx512bf16"); }
+
+int64_t fused_attention_work_floats(int key_tokens, int head_dim) {
+  return std::max(f32_work_floats(key_tokens, head_dim), bf16_work_units(key_tokens, head_dim));
+}
+
+void fused_attention_head(const HeadMatrices& m, int query_tokens, int key_tokens, int head_dim, float scale,
+                          float* work, bool bf16_products) {
+  if (bf16_products && head_dim % 2 == 0)
+    attention_head_bf16(m, query_tokens, key_tokens, head_dim, scale, work);
+  else
+    attention_head_f32(m, query_tokens, key_tokens, head_dim, scale, work);
+}
+
+}  // namespace vit
