@@ -6,12 +6,24 @@
 
 namespace vit {
 
-// Calls `produce(write)` where write(data, size) appends bytes to a temporary file beside
-// `path`; on success fsyncs and renames it over `path`; on any failure removes the temp file
-// and rethrows. Errors name `path`.
-void write_file_atomically(const std::string& path,
-                           const std::function<void(const std::function<void(const void*, size_t)>&)>& produce);
+using ByteSink = std::function<void(const void*, size_t)>;
+
+// Calls `produce(write)` where write(data, size) appends bytes to the output. What `path` names
+// decides how it is written:
+// - a regular file or a new path: a temporary file beside it, fsynced and renamed over it, so
+//   a reader sees the old or the new contents, never a part; on failure the temp file goes;
+// - "-": standard output, written through;
+// - a character device (/dev/null) or a FIFO: opened for writing and written through, never
+//   replaced (renaming a file over /dev/null would break it for the whole machine);
+// - a symbolic link: followed to its final target, which is then written as above; the link
+//   itself stays. A link whose target cannot be resolved (dangling, a loop) is refused.
+// - anything else (a folder, a socket, a block device): refused.
+// Errors name `path`.
+void write_file_atomically(const std::string& path, const std::function<void(const ByteSink&)>& produce);
 void write_file_atomically(const std::string& path, const std::string& contents);
+// "<path>.tmp-<pid>-": the temporary files beside `path` are this plus six random characters,
+// so a later writer can tell whose they were.
+std::string temp_file_prefix(const std::string& path);
 // fsyncs a directory so a rename inside it is durable.
 void sync_directory(const std::string& dir);
 
