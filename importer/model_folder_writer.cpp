@@ -1,6 +1,9 @@
 #include "importer/model_folder_writer.h"
 
+#include <fcntl.h>
 #include <unistd.h>
+
+#include <cstdio>  // renameat2, RENAME_EXCHANGE (glibc 2.28+)
 
 #include <cerrno>
 #include <cstring>
@@ -49,6 +52,28 @@ void write_contents(const std::string& dir, const FolderContents& c) {
   write_json_file(dir + "/" + kPreprocessorFile, c.preprocessor);
 }
 
+// Puts the complete folder `fresh` at `target`, which holds the old one. Where the filesystem
+// can swap two paths in one step (renameat2 RENAME_EXCHANGE: ext4, xfs, btrfs, tmpfs, ...),
+// a crash at any moment leaves the old or the new folder at `target`; the other one is left
+// as a hidden ".<name>.tmp-*" folder beside it.
+void replace_folder(const std::string& fresh, const fs::path& target) {
+  if (::renameat2(AT_FDCWD, fresh.c_str(), AT_FDCWD, target.c_str(), RENAME_EXCHANGE) == 0) {
+    std::error_code ignored;  // a leftover old folder stays hidden beside the new one
+    fs::remove_all(fresh, ignored);  // now the old folder
+    return;
+  }
+  if (errno != EINVAL && errno != ENOSYS && errno != ENOTSUP)
+    fail(target.string(), std::string("cannot swap the new folder into place: ") + std::strerror(errno));
+  // No exchange here (NFS, some FUSE filesystems): the old folder moves aside, then the new one
+  // moves in. A crash between those two renames leaves no folder at `target`; both the old and
+  // the new one then survive complete as hidden ".<name>.tmp-*" folders beside it.
+  const std::string old = make_temp_dir_beside(target);
+  fs::remove(old);
+  fs::rename(target, old);
+  fs::rename(fresh, target);
+  fs::remove_all(old);
+}
+
 }  // namespace
 
 void write_model_folder(const std::string& target, const FolderContents& contents, bool overwrite,
@@ -63,19 +88,12 @@ void write_model_folder(const std::string& target, const FolderContents& content
     write_contents(temp, contents);
     sync_directory(temp);
     check(temp);
-    if (exists) {
-      // Move the old folder aside first: a crash leaves either the old or the new one in place.
-      const std::string old = make_temp_dir_beside(target_path);
-      fs::remove(old);
-      fs::rename(target_path, old);
-      fs::rename(temp, target_path);
-      fs::remove_all(old);
-    } else {
-      fs::rename(temp, target_path);
-    }
+    if (exists) replace_folder(temp, target_path);
+    else fs::rename(temp, target_path);
     sync_directory(target_path.parent_path().empty() ? "." : target_path.parent_path().string());
   } catch (const fs::filesystem_error& e) {
-    fs::remove_all(temp);
+    std::error_code ignored;
+    fs::remove_all(temp, ignored);
     fail(target, std::string("cannot move the new folder into place: ") + e.code().message());
   } catch (...) {
     std::error_code ignored;
