@@ -113,6 +113,11 @@ std::string reference_kind_from_name(const std::string& path) {
 
 ImportReport import_checkpoint(const ImportOptions& options, std::ostream& log) {
   ImportReport report;
+  if (!options.output_dir.empty()) {
+    std::vector<std::string> inputs = {options.checkpoint, options.timm_config_path, options.reference_input};
+    for (const ReferenceOutput& ref : options.references) inputs.push_back(ref.path);
+    check_output_folder(options.output_dir, inputs, options.overwrite_any_folder);
+  }
   SourceOptions source_options;
   source_options.use_ema = options.use_ema;
   CheckpointSource source = open_checkpoint(options.checkpoint, source_options);

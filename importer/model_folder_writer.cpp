@@ -1,6 +1,7 @@
 #include "importer/model_folder_writer.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>  // renameat2, RENAME_EXCHANGE (glibc 2.28+)
@@ -24,7 +25,14 @@ namespace vit {
 
 namespace {
 
+mode_t current_umask() {
+  const mode_t mask = ::umask(0);  // the only way to read it; set back at once (one thread runs here)
+  ::umask(mask);
+  return mask;
+}
+
 // Missing parent folders are created first (like mkdir -p), so `--out new/place/model` works.
+// The folder gets the mode mkdir would give it (0777 less the umask), not mkdtemp's 0700.
 std::string make_temp_dir_beside(const fs::path& target) {
   fs::path parent = target.parent_path().empty() ? fs::path(".") : target.parent_path();
   std::error_code error;
@@ -33,6 +41,8 @@ std::string make_temp_dir_beside(const fs::path& target) {
   std::string pattern = (parent / ("." + target.filename().string() + ".tmp-XXXXXX")).string();
   if (!::mkdtemp(pattern.data()))
     fail(target.string(), std::string("cannot create a temporary folder beside it: ") + std::strerror(errno));
+  if (::chmod(pattern.c_str(), 0777 & ~current_umask()) != 0)
+    fail(target.string(), std::string("cannot set the mode of its temporary folder: ") + std::strerror(errno));
   return pattern;
 }
 
@@ -74,7 +84,35 @@ void replace_folder(const std::string& fresh, const fs::path& target) {
   fs::remove_all(old);
 }
 
+// Whether `inner` is `outer` or lies inside it (both canonical).
+bool is_within(const fs::path& inner, const fs::path& outer) {
+  auto i = inner.begin();
+  for (auto o = outer.begin(); o != outer.end(); ++o, ++i)
+    if (i == inner.end() || *i != *o) return false;
+  return true;
+}
+
+bool is_model_folder(const fs::path& dir) {
+  return fs::is_regular_file(dir / kConfigFile) && fs::is_regular_file(dir / kWeightsFile);
+}
+
 }  // namespace
+
+void check_output_folder(const std::string& target, const std::vector<std::string>& inputs, bool any_folder) {
+  std::error_code error;
+  const fs::path out = fs::weakly_canonical(fs::absolute(target), error);
+  if (error) fail(target, "cannot resolve the output path: " + error.message());
+  for (const std::string& input : inputs) {
+    const fs::path in = input.empty() ? fs::path() : fs::canonical(input, error);
+    if (input.empty() || error) continue;  // a missing input is refused where it is read
+    if (is_within(out, in) || is_within(in, out))
+      fail(target, "the output " + std::string(out == in ? "is" : is_within(in, out) ? "contains" : "is inside") +
+                       " the input " + input + "; choose another --out");
+  }
+  if (!any_folder && fs::is_directory(out) && !fs::is_empty(out, error) && !is_model_folder(out))
+    fail(target, "is a folder but not a model folder (no " + std::string(kConfigFile) + " + " + kWeightsFile +
+                     "); pass --overwrite-any-folder to replace it and everything in it");
+}
 
 void write_model_folder(const std::string& target, const FolderContents& contents, bool overwrite,
                         const std::function<void(const std::string&)>& check) {
