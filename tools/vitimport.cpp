@@ -46,6 +46,8 @@ verification
   --reference-output FILE.npy  PyTorch outputs (repeatable); kind from the name or --reference-kind
   --reference-kind KIND        logits, pre_logits or features
   --atol X                     absolute tolerance (default 1e-4 * max(1, max|reference|))
+  --allow-nonfinite            import weights that hold NaN or Inf (refused by default, naming
+                               the first such tensor)
   --threads N
 exit codes: 0 ok, 1 verification failed (nothing written), 2 bad input
 
@@ -65,7 +67,7 @@ int main(int argc, char** argv) {
                          "--num-heads", "--layer-norm-eps", "--image-size", "--global-pool", "--act-layer",
                          "--reference-input", "--reference-output", "--reference-kind", "--atol", "--threads", "--check", "--processor", "--dtype",
                          "--cache"},
-                        {"--help", "--no-ema", "--overwrite", "--overwrite-any-folder", "--hf-only", "--no-cache"});
+                        {"--help", "--no-ema", "--overwrite", "--overwrite-any-folder", "--allow-nonfinite", "--hf-only", "--no-cache"});
     if (cl.has("--help")) {
       std::cout << kUsage;
       return 0;
@@ -85,6 +87,7 @@ int main(int argc, char** argv) {
     o.timm_config_path = cl.get("--timm-config");
     o.use_ema = !cl.has("--no-ema");
     o.hf_only = cl.has("--hf-only");
+    o.allow_nonfinite = cl.has("--allow-nonfinite");
     const std::string dtype = cl.get("--dtype", "f32");
     if (dtype != "f32" && dtype != "int8")
       vit::fail("--dtype", "must be f32 or int8 (bf16 is a run-time choice: vitrun --dtype bf16)");
