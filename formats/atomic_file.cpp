@@ -1,6 +1,7 @@
 #include "atomic_file.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -9,6 +10,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <iostream>
 
@@ -91,6 +93,42 @@ std::string resolve_symlink(const std::string& path) {
 
 std::string temp_file_prefix(const std::string& path) {
   return path + ".tmp-" + std::to_string(::getpid()) + "-";
+}
+
+namespace {
+
+// The writer's pid in "<pid>-XXXXXX", or 0 when the rest of a temp name is not of that form.
+pid_t writer_pid(const std::string& rest) {
+  const size_t dash = rest.find('-');
+  if (dash == 0 || dash == std::string::npos || rest.size() != dash + 7) return 0;
+  pid_t pid = 0;
+  for (size_t i = 0; i < dash; ++i) {
+    if (rest[i] < '0' || rest[i] > '9' || pid > 1000000000) return 0;
+    pid = pid * 10 + (rest[i] - '0');
+  }
+  return pid;
+}
+
+bool is_stale(const std::filesystem::directory_entry& entry, pid_t pid, long max_age_seconds) {
+  struct stat st {};
+  if (::lstat(entry.path().c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return false;
+  if (pid != ::getpid() && ::kill(pid, 0) != 0 && errno == ESRCH) return true;
+  return ::time(nullptr) - st.st_mtime > max_age_seconds;
+}
+
+}  // namespace
+
+void remove_stale_temp_files(const std::string& path, long max_age_seconds) {
+  namespace fs = std::filesystem;
+  const std::string prefix = fs::path(path).filename().string() + ".tmp-";
+  std::error_code error;
+  for (fs::directory_iterator it(parent_dir(path), error), end; !error && it != end; it.increment(error)) {
+    const std::string name = it->path().filename().string();
+    if (name.compare(0, prefix.size(), prefix) != 0) continue;
+    const pid_t pid = writer_pid(name.substr(prefix.size()));
+    std::error_code ignored;
+    if (pid > 0 && is_stale(*it, pid, max_age_seconds)) fs::remove(it->path(), ignored);
+  }
 }
 
 void sync_directory(const std::string& dir) {
