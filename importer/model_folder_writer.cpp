@@ -64,8 +64,8 @@ void write_contents(const std::string& dir, const FolderContents& c) {
 
 // Puts the complete folder `fresh` at `target`, which holds the old one. Where the filesystem
 // can swap two paths in one step (renameat2 RENAME_EXCHANGE: ext4, xfs, btrfs, tmpfs, ...),
-// a crash at any moment leaves the old or the new folder at `target`; the other one is left
-// as a hidden ".<name>.tmp-*" folder beside it.
+// a crash at any moment leaves the complete old or new folder at `target`, and at most hidden
+// ".<name>.tmp-*" folders beside it.
 void replace_folder(const std::string& fresh, const fs::path& target) {
   if (::renameat2(AT_FDCWD, fresh.c_str(), AT_FDCWD, target.c_str(), RENAME_EXCHANGE) == 0) {
     std::error_code ignored;  // a leftover old folder stays hidden beside the new one
