@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include "imported_model.h"
 #include "test_support/shared_data.h"
 
 namespace fs = std::filesystem;
@@ -27,13 +28,7 @@ class ImageFolder : public ::testing::Test {
   void SetUp() override {
     if (test::shared_dir().empty()) GTEST_SKIP() << "../shared is absent";
     dir_ = test::scratch_dir("images");
-    model_ = dir_ + "/model";
-    std::string output;
-    ASSERT_EQ(test::run_command(test::tool_path("vitimport") + " --no-cache --checkpoint " +
-                                    test::fixture("vit_classifier") + " --out " + model_,
-                                &output),
-              0)
-        << output;
+    model_ = test::import_to_scratch(test::fixture("vit_classifier"), "model");
   }
   std::string image(const std::string& name) { return test::test_data("engine") + "/" + name; }
   // vitrun's exit code; stdout and stderr in *out.

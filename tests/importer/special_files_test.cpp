@@ -11,6 +11,7 @@
 
 #include <gtest/gtest.h>
 
+#include "imported_model.h"
 #include "test_support/shared_data.h"
 
 namespace fs = std::filesystem;
@@ -59,13 +60,7 @@ class SpecialFiles : public ::testing::Test {
   void SetUp() override {
     if (test::shared_dir().empty()) GTEST_SKIP() << "../shared is absent";
     dir_ = test::scratch_dir("special");
-    model_ = dir_ + "/model";
-    std::string output;
-    ASSERT_EQ(test::run_command(test::tool_path("vitimport") + " --no-cache --checkpoint " +
-                                    test::fixture("vit_classifier") + " --out " + model_,
-                                &output),
-              0)
-        << output;
+    model_ = test::import_to_scratch(test::fixture("vit_classifier"), "model");
   }
   std::string model_with(const std::string& replaced, std::string (*make)(const std::string&)) {
     const std::string copy = dir_ + "/model_" + replaced;
