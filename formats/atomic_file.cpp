@@ -97,8 +97,12 @@ std::string temp_file_prefix(const std::string& path) {
 
 namespace {
 
-// The writer's pid in "<pid>-XXXXXX", or 0 when the rest of a temp name is not of that form.
+constexpr pid_t kUnknownWriter = -1;
+
+// The writer's pid in "<pid>-XXXXXX"; kUnknownWriter for the bare "XXXXXX" that writers before
+// the pid was added left; 0 when the rest of a temp name is of neither form.
 pid_t writer_pid(const std::string& rest) {
+  if (rest.size() == 6 && rest.find('-') == std::string::npos) return kUnknownWriter;
   const size_t dash = rest.find('-');
   if (dash == 0 || dash == std::string::npos || rest.size() != dash + 7) return 0;
   pid_t pid = 0;
@@ -112,7 +116,7 @@ pid_t writer_pid(const std::string& rest) {
 bool is_stale(const std::filesystem::directory_entry& entry, pid_t pid, long max_age_seconds) {
   struct stat st {};
   if (::lstat(entry.path().c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return false;
-  if (pid != ::getpid() && ::kill(pid, 0) != 0 && errno == ESRCH) return true;
+  if (pid > 0 && pid != ::getpid() && ::kill(pid, 0) != 0 && errno == ESRCH) return true;
   return ::time(nullptr) - st.st_mtime > max_age_seconds;
 }
 
@@ -127,7 +131,7 @@ void remove_stale_temp_files(const std::string& path, long max_age_seconds) {
     if (name.compare(0, prefix.size(), prefix) != 0) continue;
     const pid_t pid = writer_pid(name.substr(prefix.size()));
     std::error_code ignored;
-    if (pid > 0 && is_stale(*it, pid, max_age_seconds)) fs::remove(it->path(), ignored);
+    if (pid != 0 && is_stale(*it, pid, max_age_seconds)) fs::remove(it->path(), ignored);
   }
 }
 

@@ -24,10 +24,11 @@ void write_file_atomically(const std::string& path, const std::string& contents)
 // "<path>.tmp-<pid>-": the temporary files beside `path` are this plus six random characters,
 // so a later writer can tell whose they were.
 std::string temp_file_prefix(const std::string& path);
-// Removes the temporary files a killed writer of `path` left beside it: files named
-// temp_file_prefix-style ("<name>.tmp-<pid>-XXXXXX") whose writer process is gone, or older than
-// `max_age_seconds` (a writer in another PID namespace may look gone; its rename then fails,
-// which a cache survives). Nothing else is touched. Best effort: errors are ignored.
+// Removes the temporary files a killed writer of `path` left beside it: regular files named
+// "<name>.tmp-<pid>-XXXXXX" whose writer process is gone, and those (or the older pid-less
+// "<name>.tmp-XXXXXX") older than `max_age_seconds`. A writer in another PID namespace may look
+// gone; its rename then fails, which a cache survives. Nothing else is touched. Best effort:
+// errors are ignored.
 void remove_stale_temp_files(const std::string& path, long max_age_seconds = 30 * 60);
 // fsyncs a directory so a rename inside it is durable.
 void sync_directory(const std::string& dir);

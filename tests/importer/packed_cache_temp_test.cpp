@@ -49,6 +49,8 @@ TEST(PackedCacheTemp, StaleTempFilesOfTheEntryAreRemovedOnTheNextSave) {
   const std::string old_live_writer = touch(entry + ".tmp-" + alive + "-d4e5f6", 2 * 3600);
   const std::string live_writer = touch(entry + ".tmp-" + alive + "-g7h8i9");        // still writing
   const std::string other_entry = touch(cache + "/other.safetensors.tmp-" + dead + "-j0k1l2");
+  const std::string old_pidless = touch(entry + ".tmp-m3n4o5", 2 * 3600);           // written before pids
+  const std::string fresh_pidless = touch(entry + ".tmp-p6q7r8");
   const std::string not_ours = touch(entry + ".tmp-notes.txt", 2 * 3600);
 
   fs::remove(entry);  // a miss: the next load saves the entry again
@@ -57,6 +59,8 @@ TEST(PackedCacheTemp, StaleTempFilesOfTheEntryAreRemovedOnTheNextSave) {
   EXPECT_FALSE(fs::exists(dead_writer));
   EXPECT_FALSE(fs::exists(old_live_writer));
   EXPECT_TRUE(fs::exists(live_writer));
+  EXPECT_FALSE(fs::exists(old_pidless));
+  EXPECT_TRUE(fs::exists(fresh_pidless));
   EXPECT_TRUE(fs::exists(other_entry));
   EXPECT_TRUE(fs::exists(not_ours));
 }
