@@ -13,11 +13,8 @@ nlohmann::json parse_json(const std::string& text, const std::string& where) {
 }
 
 nlohmann::json read_json_file(const std::string& path, size_t max_bytes) {
-  ByteView bytes = map_file(path);
-  if (bytes.size > max_bytes)
-    fail(path, "JSON file of " + std::to_string(bytes.size) + " bytes exceeds the limit of " +
-                   std::to_string(max_bytes));
-  return parse_json(bytes.str(), path);
+  // The size is checked before the file is read, so a huge (or sparse) file costs nothing.
+  return parse_json(map_file(path, MapPages::Populate, max_bytes).str(), path);
 }
 
 void write_json_file(const std::string& path, const nlohmann::json& value) {

@@ -25,19 +25,30 @@ struct Mapping {
 
 }  // namespace
 
-ByteView map_file(const std::string& path, MapPages pages) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+namespace {
+
+// Opens without blocking (a FIFO would wait for a writer) and refuses anything but a regular
+// file of at most `max_bytes`, all before a byte is read. fstat on the open descriptor, so the
+// file checked is the file read.
+int open_regular_file(const std::string& path, size_t max_bytes, struct stat* st) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
   if (fd < 0) fail(path, std::string("cannot open: ") + std::strerror(errno));
+  std::string problem;
+  if (fstat(fd, st) != 0) problem = std::string("cannot stat: ") + std::strerror(errno);
+  else if (S_ISDIR(st->st_mode)) problem = "is a directory, expected a file";
+  else if (!S_ISREG(st->st_mode)) problem = "is not a regular file";
+  else if (static_cast<uint64_t>(st->st_size) > max_bytes)
+    problem = "file of " + std::to_string(st->st_size) + " bytes exceeds the limit of " + std::to_string(max_bytes);
+  if (problem.empty()) return fd;
+  ::close(fd);
+  fail(path, problem);
+}
+
+}  // namespace
+
+ByteView map_file(const std::string& path, MapPages pages, size_t max_bytes) {
   struct stat st {};
-  if (fstat(fd, &st) != 0) {
-    int e = errno;
-    ::close(fd);
-    fail(path, std::string("cannot stat: ") + std::strerror(e));
-  }
-  if (!S_ISREG(st.st_mode)) {
-    ::close(fd);
-    fail(path, S_ISDIR(st.st_mode) ? "is a directory, expected a file" : "is not a regular file");
-  }
+  const int fd = open_regular_file(path, max_bytes, &st);
   auto mapping = std::make_shared<Mapping>();
   mapping->length = static_cast<size_t>(st.st_size);
   if (mapping->length > 0) {

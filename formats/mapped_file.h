@@ -1,6 +1,7 @@
 // A read-only memory-mapped file; the returned view keeps the mapping alive.
 #pragma once
 #include <cstddef>
+#include <cstdint>
 #include <string>
 
 #include "byte_view.h"
@@ -12,9 +13,10 @@ namespace vit {
 // which little will be read).
 enum class MapPages { Populate, OnDemand };
 
-// Maps `path` read-only. Throws Error("<path>: ...") when it cannot be opened or is not a
-// regular file. An empty file gives an empty view.
-ByteView map_file(const std::string& path, MapPages pages = MapPages::Populate);
+// Maps `path` read-only. Throws Error("<path>: ...") when it cannot be opened, is not a regular
+// file (a FIFO or device is refused without waiting on it) or is larger than `max_bytes`; all
+// checked before anything is read or mapped. An empty file gives an empty view.
+ByteView map_file(const std::string& path, MapPages pages = MapPages::Populate, size_t max_bytes = SIZE_MAX);
 
 // Drops the pages of a mapped range from this process's memory (the range stays readable: the
 // kernel reads the pages back from the file if touched again). Lets a reader that consumes a

@@ -1,5 +1,6 @@
 #include "importer/import_checkpoint.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -102,6 +103,20 @@ void require_identical(const ForwardResult& a, const ForwardResult& b, const std
   }
 }
 
+// A NaN or Inf weight turns every output it touches into NaN; without reference outputs
+// nothing else would notice before the folder is written.
+void refuse_non_finite(const FloatTensors& tensors, const std::string& where) {
+  for (const auto& [name, tensor] : tensors) {
+    const std::vector<float>& v = tensor.values;
+    const auto first = std::find_if(v.begin(), v.end(), [](float x) { return !std::isfinite(x); });
+    if (first == v.end()) continue;
+    const auto count = std::count_if(first, v.end(), [](float x) { return !std::isfinite(x); });
+    fail(where, "tensor " + name + " holds " + std::to_string(count) + " NaN/Inf value" + (count > 1 ? "s" : "") +
+                    " (the first, " + (std::isnan(*first) ? "NaN" : "Inf") + ", at element " +
+                    std::to_string(first - v.begin()) + "); pass --allow-nonfinite to import it anyway");
+  }
+}
+
 }  // namespace
 
 std::string reference_kind_from_name(const std::string& path) {
@@ -113,6 +128,11 @@ std::string reference_kind_from_name(const std::string& path) {
 
 ImportReport import_checkpoint(const ImportOptions& options, std::ostream& log) {
   ImportReport report;
+  if (!options.output_dir.empty()) {
+    std::vector<std::string> inputs = {options.checkpoint, options.timm_config_path, options.reference_input};
+    for (const ReferenceOutput& ref : options.references) inputs.push_back(ref.path);
+    check_output_folder(options.output_dir, inputs, options.overwrite_any_folder);
+  }
   SourceOptions source_options;
   source_options.use_ema = options.use_ema;
   CheckpointSource source = open_checkpoint(options.checkpoint, source_options);
@@ -174,6 +194,7 @@ ImportReport import_checkpoint(const ImportOptions& options, std::ostream& log) 
     report.verified = report.verified && v.comparison.passed;
   }
   if (report.verification.empty()) log << "verify: no reference outputs given; checking the written folder only\n";
+  if (report.verified && !options.allow_nonfinite) refuse_non_finite(tensors, source.weights_path);
   if (!report.verified || options.output_dir.empty()) return report;
 
   // int8: the folder must stay within the accuracy bound of the float32 engine.

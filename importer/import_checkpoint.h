@@ -23,6 +23,8 @@ struct ImportOptions {
   bool use_ema = true;
   bool hf_only = false;     // refuse what transformers' ViT cannot load, like the seed
   bool overwrite = false;
+  bool overwrite_any_folder = false;  // may replace a folder that is not a model folder
+  bool allow_nonfinite = false;       // else NaN/Inf in a weight is refused (exit 2)
   ProcessorChoice processor = ProcessorChoice::Hf;
   ArchitectureOverrides overrides;
   std::string reference_input;

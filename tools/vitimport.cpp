@@ -28,7 +28,10 @@ input
 output
   --out DIR, --pytorch_dump_folder_path DIR
                                folder to write (atomically); omit to verify only
-  --overwrite                  replace an existing folder
+  --overwrite                  replace an existing model folder (never one that is, holds or
+                               lies inside an input)
+  --overwrite-any-folder       replace an existing folder even if it is not a model folder
+                               (no config.json + model.safetensors): all of it is deleted
   --hf-only                    refuse models transformers' ViT cannot load (the seed's checks)
   --dtype f32|int8             int8: store each block's proj/fc1/fc2 as int8 with per-row scales
                                (under half the size; a vitcpp folder that vitrun runs in int8);
@@ -43,6 +46,8 @@ verification
   --reference-output FILE.npy  PyTorch outputs (repeatable); kind from the name or --reference-kind
   --reference-kind KIND        logits, pre_logits or features
   --atol X                     absolute tolerance (default 1e-4 * max(1, max|reference|))
+  --allow-nonfinite            import weights that hold NaN or Inf (refused by default, naming
+                               the first such tensor)
   --threads N
 exit codes: 0 ok, 1 verification failed (nothing written), 2 bad input
 
@@ -62,7 +67,7 @@ int main(int argc, char** argv) {
                          "--num-heads", "--layer-norm-eps", "--image-size", "--global-pool", "--act-layer",
                          "--reference-input", "--reference-output", "--reference-kind", "--atol", "--threads", "--check", "--processor", "--dtype",
                          "--cache"},
-                        {"--help", "--no-ema", "--overwrite", "--hf-only", "--no-cache"});
+                        {"--help", "--no-ema", "--overwrite", "--overwrite-any-folder", "--allow-nonfinite", "--hf-only", "--no-cache"});
     if (cl.has("--help")) {
       std::cout << kUsage;
       return 0;
@@ -82,12 +87,14 @@ int main(int argc, char** argv) {
     o.timm_config_path = cl.get("--timm-config");
     o.use_ema = !cl.has("--no-ema");
     o.hf_only = cl.has("--hf-only");
+    o.allow_nonfinite = cl.has("--allow-nonfinite");
     const std::string dtype = cl.get("--dtype", "f32");
     if (dtype != "f32" && dtype != "int8")
       vit::fail("--dtype", "must be f32 or int8 (bf16 is a run-time choice: vitrun --dtype bf16)");
     o.int8 = dtype == "int8";
     if (o.int8 && o.hf_only) vit::fail("--dtype", "int8 folders are vitcpp folders, which --hf-only refuses");
-    o.overwrite = cl.has("--overwrite");
+    o.overwrite_any_folder = cl.has("--overwrite-any-folder");
+    o.overwrite = cl.has("--overwrite") || o.overwrite_any_folder;
     const std::string processor = cl.get("--processor", "hf");
     if (processor != "hf" && processor != "timm") vit::fail("", "--processor must be hf or timm");
     o.processor = processor == "timm" ? vit::ProcessorChoice::Timm : vit::ProcessorChoice::Hf;

@@ -305,7 +305,8 @@ Image decode_image(const uint8_t* data, size_t size, const std::string& where, c
 }
 
 Image load_image(const std::string& path, const DecodeOptions& options) {
-  const ByteView bytes = map_file(path);
+  // Pages on demand: a bogus multi-gigabyte file is refused after its header page is read.
+  const ByteView bytes = map_file(path, MapPages::OnDemand);
   return decode_image(bytes.data, bytes.size, path, options);
 }
 

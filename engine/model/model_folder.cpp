@@ -1,14 +1,19 @@
 #include "engine/model/model_folder.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
+#include <vector>
 
 #include "engine/model/packed_cache.h"
 #include "formats/crc32.h"
 #include "formats/json_file.h"
+#include "formats/le_bytes.h"
 #include "formats/mapped_file.h"
 #include "formats/safetensors.h"
 
@@ -52,16 +57,55 @@ uint32_t crc32_of_text(const std::string& text) {
   return crc32_of(reinterpret_cast<const uint8_t*>(text.data()), text.size());
 }
 
+constexpr uint64_t kSampledBlocks = 64;
+constexpr uint64_t kSampleBlockBytes = 4096;
+
+// CRC-32 of `bytes` bytes of `fd` from `offset` (fewer if the file ends first), continuing `crc`.
+uint32_t crc_of_range(int fd, uint64_t offset, uint64_t bytes, uint32_t crc) {
+  std::vector<uint8_t> buffer(static_cast<size_t>(std::min<uint64_t>(bytes, 1u << 20)));
+  while (bytes > 0) {
+    const ssize_t n = ::pread(fd, buffer.data(), std::min<uint64_t>(bytes, buffer.size()), static_cast<off_t>(offset));
+    if (n <= 0) break;
+    crc = crc32_update(crc, buffer.data(), static_cast<size_t>(n));
+    offset += static_cast<uint64_t>(n);
+    bytes -= static_cast<uint64_t>(n);
+  }
+  return crc;
+}
+
+// A fingerprint of the weights' contents for a few small reads instead of a pass over the file:
+// CRC-32 of the safetensors header and of 64 blocks of 4 KiB spread evenly over the data, the
+// first and the last included (all of the data when it is smaller). It catches any change to
+// the header (names, dtypes, shapes, offsets) or inside a sampled block; a change elsewhere
+// that also keeps the file's size and modification time goes unseen.
+uint32_t sampled_content_crc(const std::string& path, uint64_t size) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) return 0;
+  uint8_t length[8] = {};
+  const bool has_length = ::pread(fd, length, sizeof length, 0) == 8;
+  const uint64_t header_end = has_length ? std::min(size, 8 + std::min(load_le64(length), size)) : size;
+  uint32_t crc = crc_of_range(fd, 0, header_end, 0);
+  const uint64_t data = size - header_end;
+  if (data <= kSampledBlocks * kSampleBlockBytes) {
+    crc = crc_of_range(fd, header_end, data, crc);
+  } else {
+    for (uint64_t i = 0; i < kSampledBlocks; ++i)
+      crc = crc_of_range(fd, header_end + (data - kSampleBlockBytes) * i / (kSampledBlocks - 1), kSampleBlockBytes, crc);
+  }
+  ::close(fd);
+  return crc;
+}
+
 // What a packed cache must have been written for: this weights file (path, size, modification
-// time, inode), this config and this precision.
+// time, inode, sampled contents), this config and this precision.
 std::string packed_source(const std::string& weights_path, const nlohmann::json& config, Precision precision) {
   struct stat st {};
   if (::stat(weights_path.c_str(), &st) != 0) return "";
   char text[256];
-  std::snprintf(text, sizeof(text), " size %lld mtime %lld.%09ld inode %llu config crc32 %08x %s",
+  std::snprintf(text, sizeof(text), " size %lld mtime %lld.%09ld inode %llu sampled crc32 %08x config crc32 %08x %s",
                 static_cast<long long>(st.st_size), static_cast<long long>(st.st_mtim.tv_sec), st.st_mtim.tv_nsec,
                 static_cast<unsigned long long>(st.st_ino),
-                crc32_of_text(config.dump()),
+                sampled_content_crc(weights_path, static_cast<uint64_t>(st.st_size)), crc32_of_text(config.dump()),
                 precision_name(precision));
   return std::filesystem::absolute(weights_path).lexically_normal().string() + text;
 }

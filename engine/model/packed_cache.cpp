@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "formats/atomic_file.h"
 #include "formats/error.h"
 
 namespace vit {
@@ -75,6 +76,7 @@ bool PackedCache::save() const {
   }
   try {
     std::filesystem::create_directories(std::filesystem::path(path_).parent_path());
+    remove_stale_temp_files(path_);  // a writer killed mid-save leaves one each time
     write_safetensors(path_, std::move(entries), metadata, kDataAlignment);
   } catch (const std::exception&) {  // Error or filesystem_error: run without a cache
     return false;
