@@ -283,6 +283,10 @@ Image decode_with_stb(const uint8_t* data, size_t size, const std::string& where
   if (info.format == "PNG") check_png_structure(data, size, where);
   if (info.format == "BMP") check_bmp_palette_indices(data, size, where);
   if (info.format == "PNM" && check_pnm_header(data, size, where) == 0) fail(where, "corrupt PNM header: maxval is 0");
+  // stb "removes a white matte" from the colours of a PSD with alpha (Pillow keeps them), and
+  // overflows a float-to-byte conversion doing it.
+  if (info.format == "PSD" && size >= 14 && be(data + 12, 2) > 3)
+    fail(where, "PSD with " + std::to_string(be(data + 12, 2)) + " channels is not supported (only gray and RGB without alpha)");
   Reader reader(data, size);
   int w = 0, h = 0, channels = 0;
   std::unique_ptr<stbi_uc, void (*)(void*)> decoded(
