@@ -5,8 +5,10 @@
 #include <cstring>
 #include <memory>
 
+#include "engine/image/gif_decode.h"
 #include "engine/image/image_bmp_check.h"
 #include "engine/image/image_png_check.h"
+#include "engine/image/pillow_levels.h"
 #include "formats/error.h"
 #include "formats/mapped_file.h"
 
@@ -183,9 +185,11 @@ void check_jpeg_tables(const uint8_t* data, size_t size, const std::string& wher
 
 // stb_image 2.27 reads the numbers of a binary PNM header into an int without an overflow check
 // (signed overflow, then a garbage size). Reads width, height and maxval as stb does (whitespace
-// and '#' comments between them) and refuses a number that does not fit.
-void check_pnm_header(const uint8_t* data, size_t size, const std::string& where) {
-  if (size < 2 || data[0] != 'P' || (data[1] != '5' && data[1] != '6')) return;
+// and '#' comments between them), refuses a number that does not fit, and returns maxval (0 when
+// the file is no binary PNM).
+int64_t check_pnm_header(const uint8_t* data, size_t size, const std::string& where) {
+  if (size < 2 || data[0] != 'P' || (data[1] != '5' && data[1] != '6')) return 0;
+  int64_t value = 0;
   auto space = [](uint8_t c) { return c == ' ' || (c >= '\t' && c <= '\r'); };
   size_t pos = 2;
   for (int number = 0; number < 3; ++number) {
@@ -194,12 +198,13 @@ void check_pnm_header(const uint8_t* data, size_t size, const std::string& where
       if (pos >= size || data[pos] != '#') break;
       while (pos < size && data[pos] != '\n' && data[pos] != '\r') ++pos;
     }
-    int64_t value = 0;
+    value = 0;
     for (; pos < size && data[pos] >= '0' && data[pos] <= '9'; ++pos) {
       value = value * 10 + (data[pos] - '0');
       if (value > INT32_MAX) fail(where, "corrupt PNM header: a number does not fit in 32 bits");
     }
   }
+  return value;
 }
 
 // The size a header claims, read here so that the limit is enforced before stb allocates (and
@@ -210,9 +215,15 @@ bool claimed_dimensions(const std::string& format, const uint8_t* d, size_t size
     h = be(d + 20, 4);
     return true;
   }
-  if (format == "GIF" && size >= 10) {
-    w = le(d + 6, 2);
-    h = le(d + 8, 2);
+  if (format == "GIF") {  // no frame or a truncated header: left for the decoder to refuse
+    int gif_w = 0, gif_h = 0;
+    try {
+      gif_canvas_size(d, size, "", &gif_w, &gif_h);
+    } catch (const Error&) {
+      return false;
+    }
+    w = static_cast<uint64_t>(gif_w);
+    h = static_cast<uint64_t>(gif_h);
     return true;
   }
   if (format == "BMP" && size >= 26 && le(d + 14, 4) >= 40) {
@@ -262,9 +273,32 @@ ImageInfo probe(const uint8_t* data, size_t size, const std::string& where, uint
   }
   // stb reports a top-down BMP's height as negative.
   if (info.format == "BMP" && info.height < 0 && info.height != INT32_MIN) info.height = -info.height;
+  if (info.format == "GIF") gif_canvas_size(data, size, where, &info.width, &info.height);
   Reader depth(data, size);
   info.sixteen_bit = stbi_is_16_bit_from_callbacks(&kCallbacks, &depth) != 0;
   return info;
+}
+
+Image decode_with_stb(const uint8_t* data, size_t size, const std::string& where, const ImageInfo& info) {
+  if (info.format == "PNG") check_png_structure(data, size, where);
+  if (info.format == "BMP") check_bmp_palette_indices(data, size, where);
+  if (info.format == "PNM" && check_pnm_header(data, size, where) == 0) fail(where, "corrupt PNM header: maxval is 0");
+  // stb "removes a white matte" from the colours of a PSD with alpha (Pillow keeps them), and
+  // overflows a float-to-byte conversion doing it.
+  if (info.format == "PSD" && size >= 14 && be(data + 12, 2) > 3)
+    fail(where, "PSD with " + std::to_string(be(data + 12, 2)) + " channels is not supported (only gray and RGB without alpha)");
+  Reader reader(data, size);
+  int w = 0, h = 0, channels = 0;
+  std::unique_ptr<stbi_uc, void (*)(void*)> decoded(
+      stbi_load_from_callbacks(&kCallbacks, &reader, &w, &h, &channels, 3), stbi_image_free);
+  if (reader.overran) fail(where, "truncated " + info.format + ": the data ends before the image is complete");
+  if (!decoded) fail(where, "cannot decode " + info.format + ": " + reason());
+  if (w != info.width || h != info.height)
+    fail(where, info.format + " header says " + size_text(info.width, info.height) + " but the image decodes as " +
+                    size_text(w, h));
+  Image image(w, h);
+  std::memcpy(image.pixels.data(), decoded.get(), image.pixels.size());
+  return image;
 }
 
 }  // namespace
@@ -287,20 +321,10 @@ Image decode_image(const uint8_t* data, size_t size, const std::string& where, c
                   "convert('RGB') clips them at 255 instead of scaling); convert to 8 bits per channel");
   }
 
-  if (info.format == "PNG") check_png_structure(data, size, where);
-  if (info.format == "BMP") check_bmp_palette_indices(data, size, where);
-
-  Reader reader(data, size);
-  int w = 0, h = 0, channels = 0;
-  std::unique_ptr<stbi_uc, void (*)(void*)> decoded(
-      stbi_load_from_callbacks(&kCallbacks, &reader, &w, &h, &channels, 3), stbi_image_free);
-  if (reader.overran) fail(where, "truncated " + info.format + ": the data ends before the image is complete");
-  if (!decoded) fail(where, "cannot decode " + info.format + ": " + reason());
-  if (w != info.width || h != info.height)
-    fail(where, info.format + " header says " + size_text(info.width, info.height) + " but the image decodes as " +
-                    size_text(w, h));
-  Image image(w, h);
-  std::memcpy(image.pixels.data(), decoded.get(), image.pixels.size());
+  if (info.format == "GIF") return decode_gif(data, size, where);
+  Image image = decode_with_stb(data, size, where, info);
+  if (info.format == "PNM") rescale_pnm_samples(image, static_cast<int>(check_pnm_header(data, size, where)));
+  if (info.format == "BMP") rescale_bmp16_channels(data, size, image);
   return image;
 }
 

@@ -9,8 +9,10 @@
 //   PNGs are refused: Pillow 9.4 opens them as 32-bit 'I' and convert('RGB') clips every value
 //   above 255 to white, which is never what a caller wants. Other 16-bit files (PSD, PNM) are
 //   refused too.
-// - GIF: the first frame only; pixels of the transparent colour index come out black, where
-//   Pillow returns that palette entry's colour.
+// - GIF: the first frame only, decoded here (gif_decode.h) with Pillow's canvas, fill and
+//   palette rules.
+// - PNM with a maxval below 255 and 16-bit 5-6-5 / 5-5-5 BMPs are rescaled as Pillow does
+//   (pillow_levels.h).
 // - Radiance HDR and Softimage PIC (which Pillow does not read) are not accepted.
 // Truncated files (the decoder needed bytes past the end), corrupt files and images over the
 // pixel limit are refused with one line naming the file; the size is checked from the header

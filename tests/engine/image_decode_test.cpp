@@ -18,7 +18,6 @@
 namespace vit {
 namespace {
 
-// Beside this file (CMake passes absolute source paths).
 std::string data_dir() { return vit::test::test_data("engine"); }
 
 std::vector<uint8_t> file_bytes(const std::string& path) {
