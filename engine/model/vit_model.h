@@ -6,6 +6,7 @@
 
 #include "engine/ops/matmul.h"
 #include "engine/ops/op_times.h"
+#include "engine/model/packed_linears.h"
 #include "engine/model/vit_config.h"
 #include "engine/model/vit_weights.h"
 
@@ -23,18 +24,7 @@ struct ForwardResult {
   std::vector<float> logits, pre_logits, features;  // filled as requested
 };
 
-// A linear layer as the engine runs it: weights packed once for oneDNN, bias kept plain.
-struct PackedLinear {
-  PackedWeights weight;
-  std::vector<float> bias;  // [outputs] or empty
-};
-
-struct LayerLinears {
-  PackedLinear qkv, proj, fc1, fc2;  // qkv: query, key, value rows stacked
-};
-
-struct ScratchPool;
-class PackedCache;
+class ScratchPool;
 
 class VitModel {
  public:
@@ -63,12 +53,8 @@ class VitModel {
   Precision precision_;
   bool packed_weights_from_cache_ = false;
   std::unique_ptr<MatmulRunner> matmul_;
-  PackedLinear patch_;
-  std::vector<LayerLinears> layers_;
-  PackedLinear map_query_, map_kv_, map_proj_, map_fc1_, map_fc2_;  // map_kv_: key, value stacked
-  PackedLinear head_, dist_head_;
-  std::unique_ptr<ScratchPool> scratch_;
+  ModelLinears linears_;
+  std::unique_ptr<ScratchPool> scratch_;  // one Scratch per concurrent forward call
 };
-
 
 }  // namespace vit
