@@ -37,9 +37,13 @@ struct ResampledPositions {
   std::vector<float> values;  // [position-covered prefix + grid cells, hidden]
 };
 
-// The memory one forward call works in. The block is in huge pages (a few page faults on the
-// first call instead of one per 4 KiB) and only grows, so a Scratch that has served an input
-// at least as large allocates nothing more for it.
+// The memory one forward call works in. Every buffer the call writes (activations, attention
+// scores, pooling and head buffers) is carved from one block in huge pages (a few page faults on
+// the first call instead of one per 4 KiB) that only grows; resampled position embeddings are
+// kept until an input of another size needs them. So once a Scratch has served an input needing
+// as large a block, and of the same size if it is not the config's, a forward call on it
+// allocates nothing itself but the ForwardResult it returns. (The kernels still allocate a few
+// small objects per GEMM: oneDNN's memory descriptors and argument maps.)
 class Scratch {
  public:
   // `place(carver)` takes every buffer of a call from a BufferCarver and returns them; it runs
