@@ -35,7 +35,8 @@ const float* positions_for(const ForwardPass& f, ResampledPositions& resampled) 
   const int gh = f.layout.grid_height, gw = f.layout.grid_width;
   if (gh == c.grid_height() && gw == c.grid_width()) return trained.data();
   if (resampled.grid_height != gh || resampled.grid_width != gw) {
-    const int64_t prefix_floats = static_cast<int64_t>(c.pos_embed_covers_prefix ? c.prefix_tokens() : 0) * c.hidden_size;
+    const int64_t covered_prefix = c.pos_embed_covers_prefix ? c.prefix_tokens() : 0;
+    const int64_t prefix_floats = covered_prefix * c.hidden_size;
     const std::vector<float> grid = resample_position_grid(trained.data() + prefix_floats, c.hidden_size,
                                                            c.grid_height(), c.grid_width(), gh, gw);
     resampled.values.assign(trained.begin(), trained.begin() + prefix_floats);
