@@ -15,9 +15,9 @@ namespace vit {
 
 // The token sequence of one call: [class, distillation, registers..., patches...] per image.
 struct TokenLayout {
-  int batch, height, width;           // the input pixels
+  int batch, height, width;  // of the input pixels
   int grid_height, grid_width, patches;
-  int prefix, tokens;                 // prefix + patches
+  int prefix, tokens;  // tokens = prefix + patches
   int64_t rows() const { return static_cast<int64_t>(batch) * tokens; }
   int64_t patch_rows() const { return static_cast<int64_t>(batch) * patches; }
 };
@@ -44,16 +44,16 @@ struct DistilledHeadBuffers {
 
 // Every activation buffer of one call, carved from its Scratch.
 struct Activations {
-  float* unfolded;         // [patch rows, channels * patch * patch]
-  float* patch_tokens;     // [patch rows, hidden]
-  float* x;                // [rows, hidden]: the residual stream
-  GemmActivations normed;  // [rows, hidden]
-  float* qkv;              // [rows, 3 * hidden]
-  float* attended;         // [rows, hidden]
-  GemmActivations hidden;  // [rows, intermediate]
-  float* scores;           // attention scratch (none for the fused kernels)
-  float* pooled;           // [batch, hidden]
-  MapHeadBuffers map;      // map pooling only
+  float* unfolded;                 // [patch rows, channels * patch * patch]
+  float* patch_tokens;             // [patch rows, hidden]
+  float* x;                        // [rows, hidden]: the residual stream
+  GemmActivations normed;          // [rows, hidden]
+  float* qkv;                      // [rows, 3 * hidden]
+  float* attended;                 // [rows, hidden]
+  GemmActivations hidden;          // [rows, intermediate]
+  float* scores;                   // attention scratch (none for the fused kernels)
+  float* pooled;                   // [batch, hidden]
+  MapHeadBuffers map;              // map pooling only
   DistilledHeadBuffers distilled;  // distilled heads only
 };
 

@@ -12,9 +12,9 @@ namespace {
 
 // Packs linear layers, stacking the row blocks of several [outputs_each, inputs] matrices (and
 // their biases) into one packed matrix so q/k/v (or k/v) run as a single GEMM. Matrices the
-// weights left empty come from a MatrixSource. Plain matrices are released as soon as they are packed: the forward
-// pass reads only the packed copy, and releasing them one by one keeps the peak memory of
-// loading near one copy of the weights.
+// weights left empty come from a MatrixSource. Plain matrices are released as soon as they are
+// packed: the forward pass reads only the packed copy, and releasing them one by one keeps the
+// peak memory of loading near one copy of the weights.
 class LinearPacker {
  public:
   LinearPacker(const MatmulRunner& mm, Precision precision, const MatrixSource& source,

@@ -28,7 +28,7 @@ struct MapHeadLinears {
 struct ModelLinears {
   PackedLinear patch;
   std::vector<LayerLinears> layers;
-  MapHeadLinears map;      // map pooling only
+  MapHeadLinears map;            // map pooling only
   PackedLinear head, dist_head;  // classifier (num_classes > 0); dist_head: distilled DeiT only
 };
 

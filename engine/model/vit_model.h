@@ -43,7 +43,8 @@ class VitModel {
   // pixels: float32 [batch, channels, height, width]; height and width must be multiples of
   // the patch size (other sizes than the config's resample the position embeddings).
   // Safe to call from several threads at once. `times`, when given, accumulates the time spent
-  // per op kind (fused epilogues count with their GEMM).
+  // per op kind (fused epilogues count with their GEMM; checking the input, carving buffers and
+  // copying the outputs count with none).
   ForwardResult forward(const float* pixels, int batch, int height, int width, unsigned outputs,
                         OpTimes* times = nullptr) const;
 
