@@ -6,6 +6,7 @@
 
 #include "engine/ops/matmul.h"
 #include "engine/ops/op_times.h"
+#include "engine/model/packed_linears.h"
 #include "engine/model/vit_config.h"
 #include "engine/model/vit_weights.h"
 
@@ -23,18 +24,7 @@ struct ForwardResult {
   std::vector<float> logits, pre_logits, features;  // filled as requested
 };
 
-// A linear layer as the engine runs it: weights packed once for oneDNN, bias kept plain.
-struct PackedLinear {
-  PackedWeights weight;
-  std::vector<float> bias;  // [outputs] or empty
-};
-
-struct LayerLinears {
-  PackedLinear qkv, proj, fc1, fc2;  // qkv: query, key, value rows stacked
-};
-
-struct ScratchPool;
-class PackedCache;
+class ScratchPool;
 
 class VitModel {
  public:
@@ -53,7 +43,8 @@ class VitModel {
   // pixels: float32 [batch, channels, height, width]; height and width must be multiples of
   // the patch size (other sizes than the config's resample the position embeddings).
   // Safe to call from several threads at once. `times`, when given, accumulates the time spent
-  // per op kind (fused epilogues count with their GEMM).
+  // per op kind (fused epilogues count with their GEMM; checking the input, carving buffers and
+  // copying the outputs count with none).
   ForwardResult forward(const float* pixels, int batch, int height, int width, unsigned outputs,
                         OpTimes* times = nullptr) const;
 
@@ -63,12 +54,8 @@ class VitModel {
   Precision precision_;
   bool packed_weights_from_cache_ = false;
   std::unique_ptr<MatmulRunner> matmul_;
-  PackedLinear patch_;
-  std::vector<LayerLinears> layers_;
-  PackedLinear map_query_, map_kv_, map_proj_, map_fc1_, map_fc2_;  // map_kv_: key, value stacked
-  PackedLinear head_, dist_head_;
-  std::unique_ptr<ScratchPool> scratch_;
+  ModelLinears linears_;
+  std::unique_ptr<ScratchPool> scratch_;  // one Scratch per concurrent forward call
 };
-
 
 }  // namespace vit

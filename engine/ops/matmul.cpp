@@ -29,6 +29,32 @@ struct PostOpLayout {
   int column_scales = -1, bias = -1, gamma = -1;
 };
 
+// Every primitive a call runs takes its scratchpad from the caller, out of a buffer of the
+// calling thread: forward() runs on several threads at once, and with oneDNN's own scratchpad
+// one primitive run from two threads at once computes wrong results (oneDNN supports concurrent
+// runs only with user scratchpads).
+dnnl::primitive_attr user_scratchpad_attr() {
+  dnnl::primitive_attr attr;
+  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  return attr;
+}
+
+void execute(const dnnl::primitive& primitive, const dnnl::engine& engine, const dnnl::stream& stream,
+             std::unordered_map<int, dnnl::memory> args) {
+  const dnnl_memory_desc_t* pad =
+      dnnl_primitive_desc_query_md(primitive.get_primitive_desc(), dnnl_query_scratchpad_md, 0);
+  if (pad && pad->ndims > 0) {
+    struct alignas(64) Line {
+      unsigned char bytes[64];
+    };
+    thread_local std::vector<Line> scratchpad;
+    const dnnl::memory::desc desc(*pad);
+    if (scratchpad.size() * sizeof(Line) < desc.get_size()) scratchpad.resize((desc.get_size() + 63) / 64);
+    args.emplace(DNNL_ARG_SCRATCHPAD, dnnl::memory(desc, engine, scratchpad.data()));
+  }
+  primitive.execute(stream, args);
+}
+
 // The chain [column scales] [bias] epilogue; column scales and bias are [1, outputs] operands.
 dnnl::primitive_attr make_attr(bool column_scales, bool bias, Epilogue epilogue, bool has_gamma, int64_t outputs,
                                PostOpLayout* layout) {
@@ -63,7 +89,7 @@ dnnl::primitive_attr make_attr(bool column_scales, bool bias, Epilogue epilogue,
       ops.append_sum(1.0f);
       break;
   }
-  dnnl::primitive_attr attr;
+  dnnl::primitive_attr attr = user_scratchpad_attr();
   attr.set_post_ops(ops);
   return attr;
 }
@@ -117,7 +143,7 @@ struct MatmulRunner::State {
   // bfloat16 conversion of activations, keyed by shape and type.
   dnnl::primitive get_reorder(const dnnl::memory::desc& from, const dnnl::memory::desc& to) {
     std::vector<int64_t> key = {-3, from.dims()[0], from.dims()[1], static_cast<int64_t>(to.data_type())};
-    return get_strided(key, [&] { return dnnl::reorder(dnnl::reorder::primitive_desc(engine, from, engine, to)); });
+    return get_strided(key, [&] { return dnnl::reorder(dnnl::reorder::primitive_desc(engine, from, engine, to, user_scratchpad_attr())); });
   }
 
   // Primitives other than linear layers, keyed by every number that shapes them.
@@ -202,7 +228,8 @@ struct MatmulRunner::State {
       if (converted.size() < static_cast<size_t>(n)) converted.resize(n);
       dnnl::memory to(dnnl::memory::desc({s.rows, s.inputs}, type, tag::ab), engine, converted.data());
       if (type == dt::bf16) {
-        get_reorder(src.get_desc(), to.get_desc()).execute(stream, {{DNNL_ARG_FROM, src}, {DNNL_ARG_TO, to}});
+        execute(get_reorder(src.get_desc(), to.get_desc()), engine, stream,
+                {{DNNL_ARG_FROM, src}, {DNNL_ARG_TO, to}});
         stream.wait();
       } else {
         row_scales.resize(s.rows);
@@ -227,14 +254,14 @@ struct MatmulRunner::State {
       if (bias) args.emplace(DNNL_ARG_BIAS, wrap({1, s.outputs}, bias));
       if (gamma) args.emplace(post_op(linear.layout.gamma), wrap({1, s.outputs}, gamma));
     }
-    linear.primitive.execute(stream, args);
+    execute(linear.primitive, engine, stream, std::move(args));
     if (int8) {
       std::unordered_map<int, dnnl::memory> rescale{{DNNL_ARG_SRC_0, wrap({s.rows, s.outputs}, product)},
                                                     {DNNL_ARG_SRC_1, wrap({s.rows, 1}, row_scales.data())},
                                                     {DNNL_ARG_DST, wrap({s.rows, s.outputs}, y)}};
       if (bias) rescale.emplace(post_op(linear.rescale_layout.bias), wrap({1, s.outputs}, bias));
       if (gamma) rescale.emplace(post_op(linear.rescale_layout.gamma), wrap({1, s.outputs}, gamma));
-      linear.rescale.execute(stream, rescale);
+      execute(linear.rescale, engine, stream, std::move(rescale));
     }
     stream.wait();
   }
@@ -382,15 +409,16 @@ void MatmulRunner::strided_matmul(const StridedMatmul& m, const float* a, const 
   dnnl::primitive primitive = state_->get_strided(key, [&] {
     dnnl::post_ops ops;
     if (m.scale != 1.0f) ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_linear, m.scale, 0.0f);
-    dnnl::primitive_attr attr;
+    dnnl::primitive_attr attr = user_scratchpad_attr();
     attr.set_post_ops(ops);
     return dnnl::matmul(dnnl::matmul::primitive_desc(dnnl::matmul::desc(a_md, b_md, c_md), attr, state_->engine));
   });
   const dnnl::engine& engine = state_->engine;
   dnnl::stream stream(engine);
-  primitive.execute(stream, {{DNNL_ARG_SRC, dnnl::memory(a_md, engine, const_cast<float*>(a))},
-                             {DNNL_ARG_WEIGHTS, dnnl::memory(b_md, engine, const_cast<float*>(b))},
-                             {DNNL_ARG_DST, dnnl::memory(c_md, engine, c)}});
+  execute(primitive, engine, stream,
+          {{DNNL_ARG_SRC, dnnl::memory(a_md, engine, const_cast<float*>(a))},
+           {DNNL_ARG_WEIGHTS, dnnl::memory(b_md, engine, const_cast<float*>(b))},
+           {DNNL_ARG_DST, dnnl::memory(c_md, engine, c)}});
   stream.wait();
 }
 
@@ -399,11 +427,12 @@ void MatmulRunner::softmax_last_axis(float* x, const int64_t dims[4]) const {
   const dnnl::memory::desc md(dnnl::memory::dims(dims, dims + 4), dt::f32, tag::abcd);
   dnnl::primitive primitive = state_->get_strided(key, [&] {
     return dnnl::softmax_forward(dnnl::softmax_forward::primitive_desc(
-        dnnl::softmax_forward::desc(dnnl::prop_kind::forward_inference, md, 3), state_->engine));
+        dnnl::softmax_forward::desc(dnnl::prop_kind::forward_inference, md, 3), user_scratchpad_attr(),
+        state_->engine));
   });
   dnnl::memory memory(md, state_->engine, x);
   dnnl::stream stream(state_->engine);
-  primitive.execute(stream, {{DNNL_ARG_SRC, memory}, {DNNL_ARG_DST, memory}});
+  execute(primitive, state_->engine, stream, {{DNNL_ARG_SRC, memory}, {DNNL_ARG_DST, memory}});
   stream.wait();
 }
 

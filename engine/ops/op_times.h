@@ -13,21 +13,23 @@ struct OpTimes {
   double ms[kOpCount] = {};
 };
 
-// Charges the time since the previous lap to an op; does nothing without an OpTimes.
-class OpStopwatch {
+// Adds the time from its construction to its destruction to one op's total; does nothing
+// without an OpTimes. Time outside every zone is charged to no op.
+class OpZone {
  public:
-  explicit OpStopwatch(OpTimes* times) : times_(times), last_(now()) {}
-  void lap(Op op) {
-    if (!times_) return;
-    const auto t = now();
-    times_->ms[static_cast<int>(op)] += std::chrono::duration<double, std::milli>(t - last_).count();
-    last_ = t;
+  OpZone(OpTimes* times, Op op) : times_(times), op_(op), start_(times ? now() : Clock::time_point{}) {}
+  ~OpZone() {
+    if (times_) times_->ms[static_cast<int>(op_)] += std::chrono::duration<double, std::milli>(now() - start_).count();
   }
+  OpZone(const OpZone&) = delete;
+  OpZone& operator=(const OpZone&) = delete;
 
  private:
-  static std::chrono::steady_clock::time_point now() { return std::chrono::steady_clock::now(); }
+  using Clock = std::chrono::steady_clock;
+  static Clock::time_point now() { return Clock::now(); }
   OpTimes* times_;
-  std::chrono::steady_clock::time_point last_;
+  Op op_;
+  Clock::time_point start_;
 };
 
 }  // namespace vit

@@ -1,0 +1,67 @@
+#include "engine/model/forward_pass.h"
+
+namespace vit {
+
+namespace {
+
+// normed and hidden, float32 or bfloat16.
+GemmActivations take_gemm_activations(BufferCarver& carve, int64_t count, bool bf16) {
+  GemmActivations a;
+  if (bf16)
+    a.bf16 = carve.take<uint16_t>(count);
+  else
+    a.f32 = carve.take<float>(count);
+  return a;
+}
+
+MapHeadBuffers take_map_head(BufferCarver& carve, const VitConfig& c, const TokenLayout& t) {
+  if (c.pooling != Pooling::Map) return {};
+  const int64_t D = c.hidden_size, batch = t.batch;
+  const AttentionShape pool_attention{t.batch, c.num_heads, c.head_dim(), 1, t.patches};
+  MapHeadBuffers m;
+  m.query = carve.take<float>(D);
+  m.kv = carve.take<float>(t.rows() * 2 * D);
+  m.attended = carve.take<float>(batch * D);
+  m.scores = carve.take<float>(attention_scratch_size(pool_attention));
+  m.normed = carve.take<float>(batch * D);
+  m.hidden = carve.take<float>(batch * c.intermediate_size);
+  return m;
+}
+
+DistilledHeadBuffers take_distilled_head(BufferCarver& carve, const VitConfig& c, const TokenLayout& t) {
+  if (!c.distillation_token || c.num_classes == 0) return {};
+  const int64_t D = c.hidden_size, batch = t.batch;
+  return {carve.take<float>(batch * D), carve.take<float>(batch * D), carve.take<float>(batch * c.num_classes)};
+}
+
+}  // namespace
+
+TokenLayout token_layout(const VitConfig& c, int batch, int height, int width) {
+  const int grid_height = height / c.patch_size, grid_width = width / c.patch_size;
+  const int patches = grid_height * grid_width;
+  return {batch, height, width, grid_height, grid_width, patches, c.prefix_tokens(), c.prefix_tokens() + patches};
+}
+
+Activations carve_activations(Scratch& scratch, const VitConfig& c, const TokenLayout& t, bool bf16_activations,
+                              AttentionKernel attention_kernel) {
+  const int64_t D = c.hidden_size, rows = t.rows(), patch_rows = t.patch_rows();
+  const int64_t patch_len = static_cast<int64_t>(c.num_channels) * c.patch_size * c.patch_size;
+  const AttentionShape self_attention{t.batch, c.num_heads, c.head_dim(), t.tokens, t.tokens};
+  return scratch.carve([&](BufferCarver& carve) {
+    Activations a;
+    a.unfolded = carve.take<float>(patch_rows * patch_len);
+    a.patch_tokens = carve.take<float>(patch_rows * D);
+    a.x = carve.take<float>(rows * D);
+    a.normed = take_gemm_activations(carve, rows * D, bf16_activations);
+    a.qkv = carve.take<float>(rows * 3 * D);
+    a.attended = carve.take<float>(rows * D);
+    a.hidden = take_gemm_activations(carve, rows * c.intermediate_size, bf16_activations);
+    a.scores = carve.take<float>(attention_scratch_size(self_attention, attention_kernel));
+    a.pooled = carve.take<float>(t.batch * D);
+    a.map = take_map_head(carve, c, t);
+    a.distilled = take_distilled_head(carve, c, t);
+    return a;
+  });
+}
+
+}  // namespace vit

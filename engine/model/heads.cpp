@@ -1,0 +1,34 @@
+// The classifier head: one linear layer on the pooled vector, or for distilled DeiT the mean of
+// two heads, one on the class token and one on the distillation token.
+#include <algorithm>
+
+#include "engine/model/forward_pass.h"
+
+namespace vit {
+
+namespace {
+
+void distilled_heads(const ForwardPass& f, float* logits) {
+  const DistilledHeadBuffers& h = f.act.distilled;
+  const int64_t D = f.config.hidden_size, batch = f.layout.batch, classes = f.config.num_classes;
+  for (int64_t b = 0; b < batch; ++b) {
+    const float* image = f.act.x + b * f.layout.tokens * D;
+    std::copy_n(image, D, h.class_tokens + b * D);
+    std::copy_n(image + D, D, h.dist_tokens + b * D);
+  }
+  run_linear(f.mm, batch, h.class_tokens, f.linears.head, logits, Epilogue::None);
+  run_linear(f.mm, batch, h.dist_tokens, f.linears.dist_head, h.dist_logits, Epilogue::None);
+  for (int64_t i = 0; i < batch * classes; ++i) logits[i] = (logits[i] + h.dist_logits[i]) / 2.0f;
+}
+
+}  // namespace
+
+void classify(const ForwardPass& f, const float* pooled, float* logits) {
+  OpZone zone(f.times, Op::Head);
+  if (f.config.distillation_token)
+    distilled_heads(f, logits);
+  else
+    run_linear(f.mm, f.layout.batch, pooled, f.linears.head, logits, Epilogue::None);
+}
+
+}  // namespace vit
