@@ -39,7 +39,7 @@ void expect_concurrent_runs_match_sequential(Dtype dtype) {
   }
   const unsigned all = kLogits | kEmbeddings | kFeatures;
   std::vector<Outputs> expected;  // by batch size - 1
-  for (int batch = 1; batch <= kMaxBatch; ++batch) expected.push_back(model->run(pixels.data(), batch, H, W, all));
+  for (int batch = 1; batch <= kMaxBatch; ++batch) expected.push_back(model->run(pixels.data(), pixels.size() / kMaxBatch * batch, batch, H, W, all));
 
   std::vector<int> wrong(kThreads, 0);
   std::vector<std::thread> threads;
@@ -49,7 +49,7 @@ void expect_concurrent_runs_match_sequential(Dtype dtype) {
         // Every thread runs every batch size, so the same primitives run at the same time.
         const int batch = (i / 2 + t) % kMaxBatch + 1;
         const Outputs& want = expected[batch - 1];
-        const Outputs got = model->run(pixels.data(), batch, H, W, all);
+        const Outputs got = model->run(pixels.data(), pixels.size() / kMaxBatch * batch, batch, H, W, all);
         wrong[t] += !same_bits(got.logits, want.logits) || !same_bits(got.embeddings, want.embeddings) ||
                     !same_bits(got.features, want.features);
       }
