@@ -28,7 +28,7 @@ preprocessor_config.json says and classified:
   --features OUT.npy    every token [N, tokens, hidden]
   --dump-pixels OUT.npy the preprocessed float32 [N, 3, H, W] (alone: no inference)
   --batch N             images per forward pass (default 8)
-  --threads N           threads (default: all cores)
+  --threads N           threads (default: all cores; at most 4 per core)
   --dtype auto|f32|bf16|int8
                         GEMM precision (default auto: int8 for int8 folders, else f32;
                         bf16 needs AVX512-BF16 or AMX, int8 AVX512-VNNI or AMX)

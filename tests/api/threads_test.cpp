@@ -56,13 +56,15 @@ TEST(ApiThreads, AbsurdCountsAreRefused) {
   EXPECT_THROW(Model::set_threads(100000), std::runtime_error);
   EXPECT_NO_THROW(Model::set_threads(4 * omp_get_num_procs()));
   Model::set_threads(0);
-  std::string output;
-  const int rc = vit::test::run_command(vit::test::tool_path("vitrun") + " --model " + test::digits_folder() +
-                                            " --threads 100000 " + test::digit_images()[0],
-                                        &output);
-  EXPECT_EQ(rc, 2) << output;
-  EXPECT_NE(output.find("100000"), std::string::npos) << output;
-  EXPECT_EQ(std::count(output.begin(), output.end(), '\n'), 1) << output;
+  for (const std::string& command :
+       {vit::test::tool_path("vitrun") + " --model " + test::digits_folder() + " " + test::digit_images()[0],
+        vit::test::tool_path("../bench/vitbench") + " --arch vit_tiny --iters 1"}) {
+    std::string output;
+    const int rc = vit::test::run_command(command + " --threads 100000", &output);
+    EXPECT_EQ(rc, 2) << command << ": " << output;
+    EXPECT_NE(output.find("thread count 100000"), std::string::npos) << output;
+    EXPECT_EQ(std::count(output.begin(), output.end(), '\n'), 1) << output;
+  }
 }
 
 }  // namespace
