@@ -1,5 +1,5 @@
-// One Model used from several application threads at once must give exactly what it gives
-// when used from one thread.
+// One Model used from several application threads at once (run, preprocess_file) must give
+// exactly what it gives when used from one thread.
 #include <cstring>
 #include <thread>
 
@@ -52,6 +52,9 @@ void expect_concurrent_runs_match_sequential(Dtype dtype) {
         const Outputs got = model->run(pixels.data(), pixels.size() / kMaxBatch * batch, batch, H, W, all);
         wrong[t] += !same_bits(got.logits, want.logits) || !same_bits(got.embeddings, want.embeddings) ||
                     !same_bits(got.features, want.features);
+        const std::vector<float> image = model->preprocess_file(images[batch - 1]);
+        wrong[t] += !same_bits(image, std::vector<float>(pixels.begin() + image.size() * (batch - 1),
+                                                          pixels.begin() + image.size() * batch));
       }
     });
   for (std::thread& t : threads) t.join();
