@@ -28,7 +28,7 @@ preprocessor_config.json says and classified:
   --features OUT.npy    every token [N, tokens, hidden]
   --dump-pixels OUT.npy the preprocessed float32 [N, 3, H, W] (alone: no inference)
   --batch N             images per forward pass (default 8)
-  --threads N           threads (default: all cores)
+  --threads N           threads (default: all cores; at most 4 per core)
   --dtype auto|f32|bf16|int8
                         GEMM precision (default auto: int8 for int8 folders, else f32;
                         bf16 needs AVX512-BF16 or AMX, int8 AVX512-VNNI or AMX)
@@ -60,8 +60,8 @@ int run_pixels(const vitcpp::Model& model, const vit::CommandLine& cl) {
                               input.tensor().shape_string());
   const std::vector<float> pixels = input.tensor().to_float();
   const int n = static_cast<int>(input.shape[0]);
-  const vitcpp::Outputs out =
-      model.run(pixels.data(), n, static_cast<int>(input.shape[2]), static_cast<int>(input.shape[3]), what);
+  const vitcpp::Outputs out = model.run(pixels.data(), pixels.size(), n, static_cast<int>(input.shape[2]),
+                                        static_cast<int>(input.shape[3]), what);
   const int64_t d = model.hidden_size();
   if (what == vitcpp::kLogits) write_array(cl.get("--output"), out.logits, {n, model.num_classes()});
   if (what == vitcpp::kEmbeddings) write_array(cl.get("--output"), out.embeddings, {n, d});
@@ -89,12 +89,44 @@ void show_progress(size_t done, size_t total) {
   if (done == total) std::fprintf(stderr, "\n");
 }
 
+// The images of one batch, preprocessed: all of size *height x *width (0 x 0 before the first
+// image); failures are reported and skipped. Sizes may change between batches only when
+// nothing stacks images across batches.
+struct Batch {
+  std::vector<std::string> names;
+  std::vector<float> pixels;
+};
+Batch preprocess_batch(const vitcpp::Model& model, const std::vector<std::string>& images, size_t start, size_t end,
+                       bool stacks_across_batches, int* height, int* width, bool* failed) {
+  Batch batch;
+  for (size_t i = start; i < end; ++i) {
+    try {
+      int h = 0, w = 0;
+      std::vector<float> pixels = model.preprocess_file(images[i], &h, &w);
+      if (*height != 0 && (h != *height || w != *width) && (stacks_across_batches || !batch.names.empty()))
+        vit::fail(images[i], "preprocessed to " + std::to_string(h) + "x" + std::to_string(w) + ", not the " +
+                                 std::to_string(*height) + "x" + std::to_string(*width) +
+                                 " of the images before (the folder's processor keeps each image's size)");
+      *height = h;
+      *width = w;
+      batch.pixels.insert(batch.pixels.end(), pixels.begin(), pixels.end());
+      batch.names.push_back(images[i]);
+    } catch (const std::exception& e) {
+      std::cerr << "vitrun: " << e.what() << "\n";
+      *failed = true;
+    }
+  }
+  return batch;
+}
+
 int run_images(const vitcpp::Model& model, const vit::CommandLine& cl) {
   std::vector<std::string> errors;
   const std::vector<std::string> images = vit::expand_image_arguments(cl.positional(), &errors);
   for (const std::string& e : errors) std::cerr << "vitrun: " << e << "\n";
   if (images.empty() && errors.empty()) vit::fail("", "no images given (see --help)");
-  const int topk = cl.get_int("--topk", 5), batch_size = cl.get_int("--batch", 8);
+  const int topk = cl.get_int("--topk", 5);
+  // Images that keep their own sizes do not stack into one batch.
+  const int batch_size = model.input_height() > 0 ? cl.get_int("--batch", 8) : 1;
   if (batch_size < 1) vit::fail("", "--batch must be at least 1");
   const bool json = cl.has("--json");
   const bool only_pixels = cl.has("--dump-pixels") && !cl.has("--embed") && !cl.has("--features") && !json &&
@@ -103,30 +135,22 @@ int run_images(const vitcpp::Model& model, const vit::CommandLine& cl) {
   const unsigned what = (classify ? vitcpp::kLogits : 0u) | (cl.has("--embed") ? vitcpp::kEmbeddings : 0u) |
                         (cl.has("--features") ? vitcpp::kFeatures : 0u);
   const bool progress = images.size() > 8 && ::isatty(2);
-  const int H = model.input_height(), W = model.input_width(), C = model.num_channels();
+  const bool stacks = cl.has("--dump-pixels") || cl.has("--features");
+  int H = model.input_height(), W = model.input_width();
+  const int C = model.num_channels();
   std::vector<std::string> labels;
   for (int c = 0; c < model.num_classes(); ++c) labels.push_back(model.label(c));
   std::vector<float> all_pixels, embeddings, features;
   int processed = 0, tokens = 0;
   bool failed = !errors.empty();
   for (size_t start = 0; start < images.size(); start += batch_size) {
-    std::vector<std::string> names;
-    std::vector<float> batch;
-    for (size_t i = start; i < std::min(images.size(), start + batch_size); ++i) {
-      try {
-        std::vector<float> pixels = model.preprocess_file(images[i]);
-        batch.insert(batch.end(), pixels.begin(), pixels.end());
-        names.push_back(images[i]);
-      } catch (const std::exception& e) {
-        std::cerr << "vitrun: " << e.what() << "\n";
-        failed = true;
-      }
-    }
+    const auto [names, batch] =
+        preprocess_batch(model, images, start, std::min(images.size(), start + batch_size), stacks, &H, &W, &failed);
     const int n = static_cast<int>(names.size());
     processed += n;
     if (cl.has("--dump-pixels")) all_pixels.insert(all_pixels.end(), batch.begin(), batch.end());
     if (n > 0 && what != 0) {
-      const vitcpp::Outputs out = model.run(batch.data(), n, H, W, what);
+      const vitcpp::Outputs out = model.run(batch.data(), batch.size(), n, H, W, what);
       tokens = out.tokens;
       embeddings.insert(embeddings.end(), out.embeddings.begin(), out.embeddings.end());
       features.insert(features.end(), out.features.begin(), out.features.end());

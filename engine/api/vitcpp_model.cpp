@@ -32,6 +32,29 @@ std::vector<std::string> labels_of(const vit::VitConfig& c) {
   return labels;
 }
 
+std::vector<float> preprocessed(const vit::Image& image, const vit::PreprocessConfig& config, int* height, int* width) {
+  vit::use_thread_count();
+  vit::PreprocessStages stages = vit::preprocess_stages(image, config);
+  if (height) *height = stages.cropped.height;
+  if (width) *width = stages.cropped.width;
+  return std::move(stages.tensor);
+}
+
+// Throws unless `count` floats are exactly batch x channels x height x width.
+void check_pixel_count(size_t count, int batch, int channels, int height, int width) {
+  if (batch <= 0 || height <= 0 || width <= 0)
+    vit::fail("run", "batch, height and width must be positive (got " + std::to_string(batch) + ", " +
+                         std::to_string(height) + ", " + std::to_string(width) + ")");
+  size_t needed = 0;
+  const bool overflow = __builtin_mul_overflow(static_cast<size_t>(batch), static_cast<size_t>(channels), &needed) ||
+                        __builtin_mul_overflow(needed, static_cast<size_t>(height), &needed) ||
+                        __builtin_mul_overflow(needed, static_cast<size_t>(width), &needed);
+  if (overflow || count != needed)
+    vit::fail("run", std::to_string(count) + " floats given, but batch " + std::to_string(batch) + " x " +
+                         std::to_string(channels) + " x " + std::to_string(height) + " x " + std::to_string(width) +
+                         (overflow ? " is too large" : " needs " + std::to_string(needed)));
+}
+
 }  // namespace
 
 Model::Model(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -46,8 +69,8 @@ Model Model::load(const std::string& folder, Dtype dtype, const std::string& pac
   if (dtype == Dtype::INT8) precision = vit::Precision::Int8;
   vit::VitModel model = vit::load_model(folder, precision, packed_cache_dir);
   vit::PreprocessConfig preprocess = vit::load_preprocess_config(folder);
-  const vit::PreprocessStages probe = vit::preprocess_stages(vit::Image(64, 64), preprocess);
-  auto impl = std::unique_ptr<Impl>(new Impl{std::move(model), preprocess, {}, probe.cropped.height, probe.cropped.width});
+  const vit::ImageSize size = vit::fixed_output_size(preprocess).value_or(vit::ImageSize{0, 0});
+  auto impl = std::unique_ptr<Impl>(new Impl{std::move(model), preprocess, {}, size.height, size.width});
   impl->labels = labels_of(impl->model.config());
   return Model(std::move(impl));
 }
@@ -65,15 +88,19 @@ std::string Model::label(int index) const {
   return "LABEL_" + std::to_string(index);
 }
 
-std::vector<float> Model::preprocess_file(const std::string& path) const {
-  return vit::preprocess(vit::load_image(path), impl_->preprocess);
+std::vector<float> Model::preprocess_file(const std::string& path, int* height, int* width) const {
+  return preprocessed(vit::load_image(path), impl_->preprocess, height, width);
 }
 
-std::vector<float> Model::preprocess_memory(const void* data, size_t size, const std::string& name) const {
-  return vit::preprocess(vit::decode_image(static_cast<const uint8_t*>(data), size, name), impl_->preprocess);
+std::vector<float> Model::preprocess_memory(const void* data, size_t size, const std::string& name, int* height,
+                                            int* width) const {
+  return preprocessed(vit::decode_image(static_cast<const uint8_t*>(data), size, name), impl_->preprocess, height,
+                      width);
 }
 
-Outputs Model::run(const float* pixels, int batch, int height, int width, unsigned what) const {
+Outputs Model::run(const float* pixels, size_t count, int batch, int height, int width, unsigned what) const {
+  check_pixel_count(count, batch, num_channels(), height, width);
+  vit::use_thread_count();
   unsigned wanted = ((what & kLogits) ? vit::kLogits : 0u) | ((what & kEmbeddings) ? vit::kPreLogits : 0u) |
                     ((what & kFeatures) ? vit::kFeatures : 0u);
   vit::ForwardResult r = impl_->model.forward(pixels, batch, height, width, wanted);
@@ -86,8 +113,15 @@ Outputs Model::run(const float* pixels, int batch, int height, int width, unsign
   return out;
 }
 
-std::vector<std::vector<Prediction>> Model::classify(const float* pixels, int batch, int topk) const {
-  const Outputs out = run(pixels, batch, input_height(), input_width(), kLogits);
+std::vector<std::vector<Prediction>> Model::classify(const float* pixels, size_t count, int batch, int topk) const {
+  if (input_height() == 0 || input_width() == 0)
+    vit::fail("classify", "this model's input size depends on the image; pass each image's height and width");
+  return classify(pixels, count, batch, input_height(), input_width(), topk);
+}
+
+std::vector<std::vector<Prediction>> Model::classify(const float* pixels, size_t count, int batch, int height, int width,
+                                                     int topk) const {
+  const Outputs out = run(pixels, count, batch, height, width, kLogits);
   std::vector<std::vector<Prediction>> result;
   const int classes = num_classes();
   for (int b = 0; b < batch; ++b)
@@ -96,6 +130,7 @@ std::vector<std::vector<Prediction>> Model::classify(const float* pixels, int ba
 }
 
 void Model::set_threads(int threads) { vit::set_thread_count(threads); }
+int Model::threads() { return vit::thread_count(); }
 
 std::vector<Prediction> top_k(const float* logits, int num_classes, int k, const std::vector<std::string>& labels) {
   if (num_classes <= 0) return {};

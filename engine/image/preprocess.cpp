@@ -149,6 +149,13 @@ PreprocessStages preprocess_stages(const Image& image, const PreprocessConfig& c
   return s;
 }
 
+std::optional<ImageSize> fixed_output_size(const PreprocessConfig& c) {
+  if (c.pipeline == PreprocessPipeline::TimmEval) return ImageSize{c.input_width, c.input_height};  // always cropped
+  if (c.do_center_crop) return ImageSize{c.crop_width, c.crop_height};
+  if (c.do_resize) return ImageSize{c.resize_width, c.resize_height};
+  return std::nullopt;
+}
+
 std::vector<float> preprocess(const Image& image, const PreprocessConfig& config) {
   return preprocess_stages(image, config).tensor;
 }

@@ -2,6 +2,7 @@
 #pragma once
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "engine/image/image.h"
@@ -33,6 +34,13 @@ struct PreprocessStages {
 };
 
 PreprocessStages preprocess_stages(const Image& image, const PreprocessConfig& config);
+// The width and height preprocess() gives every image, computed from the configuration alone;
+// none when they depend on the image (a Hugging Face pipeline that neither resizes nor crops).
+struct ImageSize {
+  int width = 0, height = 0;
+};
+std::optional<ImageSize> fixed_output_size(const PreprocessConfig& config);
+
 // The model input: float32 [3, H, W], channels first, RGB.
 std::vector<float> preprocess(const Image& image, const PreprocessConfig& config);
 

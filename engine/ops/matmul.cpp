@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <map>
 #include <mutex>
 #include <tuple>
 #include <unordered_map>
@@ -11,6 +10,7 @@
 #include <oneapi/dnnl/dnnl.hpp>
 
 #include "engine/ops/huge_pages.h"
+#include "engine/ops/lru_cache.h"
 #include "engine/ops/onednn_layout.h"
 #include "engine/ops/quantize.h"
 #include "formats/error.h"
@@ -24,36 +24,50 @@ using tag = dnnl::memory::format_tag;
 // rows, inputs, outputs, bias, epilogue, gamma, packed, weight type, bfloat16 input, bfloat16 output
 using Key = std::tuple<int64_t, int64_t, int64_t, bool, int, bool, bool, int, bool, bool>;
 
-// Where the post-op arguments sit in a chain (-1: absent).
-struct PostOpLayout {
-  int column_scales = -1, bias = -1, gamma = -1;
-};
-
-// Every primitive a call runs takes its scratchpad from the caller, out of a buffer of the
-// calling thread: forward() runs on several threads at once, and with oneDNN's own scratchpad
-// one primitive run from two threads at once computes wrong results (oneDNN supports concurrent
-// runs only with user scratchpads).
-dnnl::primitive_attr user_scratchpad_attr() {
+// Every primitive here takes its scratchpad at execution (user mode): a library-managed one
+// belongs to the primitive, so two threads running one cached primitive at once would share it
+// and overwrite each other's partial results.
+dnnl::primitive_attr user_scratchpad() {
   dnnl::primitive_attr attr;
   attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
   return attr;
 }
 
-void execute(const dnnl::primitive& primitive, const dnnl::engine& engine, const dnnl::stream& stream,
-             std::unordered_map<int, dnnl::memory> args) {
-  const dnnl_memory_desc_t* pad =
-      dnnl_primitive_desc_query_md(primitive.get_primitive_desc(), dnnl_query_scratchpad_md, 0);
-  if (pad && pad->ndims > 0) {
-    struct alignas(64) Line {
-      unsigned char bytes[64];
-    };
-    thread_local std::vector<Line> scratchpad;
-    const dnnl::memory::desc desc(*pad);
-    if (scratchpad.size() * sizeof(Line) < desc.get_size()) scratchpad.resize((desc.get_size() + 63) / 64);
-    args.emplace(DNNL_ARG_SCRATCHPAD, dnnl::memory(desc, engine, scratchpad.data()));
+// The calling thread's scratchpad, at least `bytes` long. One primitive executes at a time per
+// thread (streams here are synchronous), so a single buffer per thread serves them all.
+void* thread_scratchpad(size_t bytes) {
+  thread_local std::shared_ptr<void> block;
+  thread_local size_t capacity = 0;
+  if (bytes > capacity) {
+    block = allocate_huge_pages(bytes);
+    capacity = bytes;
   }
+  return block.get();
+}
+
+// A cached primitive and the scratchpad it needs.
+struct Runnable {
+  dnnl::primitive primitive;
+  size_t scratchpad = 0;
+};
+
+template <typename PrimitiveDesc>
+size_t scratchpad_bytes(const PrimitiveDesc& pd) {
+  return pd.scratchpad_desc().get_size();
+}
+
+void execute(const dnnl::engine& engine, const dnnl::primitive& primitive, size_t scratchpad, dnnl::stream& stream,
+             std::unordered_map<int, dnnl::memory> args) {
+  if (scratchpad > 0)
+    args.emplace(DNNL_ARG_SCRATCHPAD, dnnl::memory(dnnl::memory::desc({static_cast<int64_t>(scratchpad)}, dt::u8, tag::a),
+                                                   engine, thread_scratchpad(scratchpad)));
   primitive.execute(stream, args);
 }
+
+// Where the post-op arguments sit in a chain (-1: absent).
+struct PostOpLayout {
+  int column_scales = -1, bias = -1, gamma = -1;
+};
 
 // The chain [column scales] [bias] epilogue; column scales and bias are [1, outputs] operands.
 dnnl::primitive_attr make_attr(bool column_scales, bool bias, Epilogue epilogue, bool has_gamma, int64_t outputs,
@@ -89,7 +103,7 @@ dnnl::primitive_attr make_attr(bool column_scales, bool bias, Epilogue epilogue,
       ops.append_sum(1.0f);
       break;
   }
-  dnnl::primitive_attr attr = user_scratchpad_attr();
+  dnnl::primitive_attr attr = user_scratchpad();
   attr.set_post_ops(ops);
   return attr;
 }
@@ -132,29 +146,35 @@ struct MatmulRunner::State {
   std::mutex mutex;
   struct Linear {
     dnnl::matmul primitive;
+    size_t scratchpad = 0;
     PostOpLayout layout;
     dnnl::binary rescale;  // Int8 only
+    size_t rescale_scratchpad = 0;
     PostOpLayout rescale_layout;
     bool accumulates = false;  // AddToOutput
   };
-  std::map<Key, Linear> cache;
-  std::map<std::vector<int64_t>, dnnl::primitive> strided_cache;
+  // Bounded, so that inputs of ever new sizes do not keep ever more primitives.
+  LruCache<Key, Linear> cache{MatmulRunner::kCachedPrimitives};
+  LruCache<std::vector<int64_t>, Runnable> strided_cache{MatmulRunner::kCachedPrimitives};
 
   // bfloat16 conversion of activations, keyed by shape and type.
-  dnnl::primitive get_reorder(const dnnl::memory::desc& from, const dnnl::memory::desc& to) {
+  Runnable get_reorder(const dnnl::memory::desc& from, const dnnl::memory::desc& to) {
     std::vector<int64_t> key = {-3, from.dims()[0], from.dims()[1], static_cast<int64_t>(to.data_type())};
-    return get_strided(key, [&] { return dnnl::reorder(dnnl::reorder::primitive_desc(engine, from, engine, to, user_scratchpad_attr())); });
+    return get_strided(key, [&] {
+      const dnnl::reorder::primitive_desc pd(engine, from, engine, to, user_scratchpad());
+      return Runnable{dnnl::reorder(pd), scratchpad_bytes(pd)};
+    });
   }
 
   // Primitives other than linear layers, keyed by every number that shapes them.
   template <typename Make>
-  dnnl::primitive get_strided(const std::vector<int64_t>& key, Make make) {
+  Runnable get_strided(const std::vector<int64_t>& key, Make make) {
     std::lock_guard<std::mutex> lock(mutex);
-    auto it = strided_cache.find(key);
-    if (it != strided_cache.end()) return it->second;
-    dnnl::primitive p = make();
-    strided_cache.emplace(key, p);
-    return p;
+    Runnable found;
+    if (strided_cache.get(key, &found)) return found;
+    Runnable made = make();
+    strided_cache.put(key, made);
+    return made;
   }
 
   // oneDNN picks the same blocked layout for every row count (checked for f32, bf16 and int8 on
@@ -194,18 +214,21 @@ struct MatmulRunner::State {
     Key key{s.rows, s.inputs, s.outputs, has_bias, static_cast<int>(epilogue), has_gamma, packed,
             static_cast<int>(type), bf16_in, bf16_out};
     std::lock_guard<std::mutex> lock(mutex);
-    auto it = cache.find(key);
-    if (it != cache.end()) return it->second;
     Linear linear;
+    if (cache.get(key, &linear)) return linear;
     linear.accumulates = epilogue == Epilogue::AddToOutput;
-    linear.primitive = dnnl::matmul(describe(s, weights, has_bias, epilogue, has_gamma, bf16_out, &linear.layout));
+    const auto pd = describe(s, weights, has_bias, epilogue, has_gamma, bf16_out, &linear.layout);
+    linear.primitive = dnnl::matmul(pd);
+    linear.scratchpad = scratchpad_bytes(pd);
     if (weights.data_type() == dt::s8) {
       const dnnl::memory::desc out({s.rows, s.outputs}, dt::f32, tag::ab), rows({s.rows, 1}, dt::f32, tag::ab);
-      linear.rescale = dnnl::binary(dnnl::binary::primitive_desc(
+      const dnnl::binary::primitive_desc rescale(
           dnnl::binary::desc(dnnl::algorithm::binary_mul, out, rows, out),
-          make_attr(false, has_bias, epilogue, has_gamma, s.outputs, &linear.rescale_layout), engine));
+          make_attr(false, has_bias, epilogue, has_gamma, s.outputs, &linear.rescale_layout), engine);
+      linear.rescale = dnnl::binary(rescale);
+      linear.rescale_scratchpad = scratchpad_bytes(rescale);
     }
-    cache.emplace(key, linear);
+    cache.put(key, linear);
     return linear;
   }
 
@@ -228,8 +251,8 @@ struct MatmulRunner::State {
       if (converted.size() < static_cast<size_t>(n)) converted.resize(n);
       dnnl::memory to(dnnl::memory::desc({s.rows, s.inputs}, type, tag::ab), engine, converted.data());
       if (type == dt::bf16) {
-        execute(get_reorder(src.get_desc(), to.get_desc()), engine, stream,
-                {{DNNL_ARG_FROM, src}, {DNNL_ARG_TO, to}});
+        const Runnable reorder = get_reorder(src.get_desc(), to.get_desc());
+        execute(engine, reorder.primitive, reorder.scratchpad, stream, {{DNNL_ARG_FROM, src}, {DNNL_ARG_TO, to}});
         stream.wait();
       } else {
         row_scales.resize(s.rows);
@@ -254,14 +277,14 @@ struct MatmulRunner::State {
       if (bias) args.emplace(DNNL_ARG_BIAS, wrap({1, s.outputs}, bias));
       if (gamma) args.emplace(post_op(linear.layout.gamma), wrap({1, s.outputs}, gamma));
     }
-    execute(linear.primitive, engine, stream, std::move(args));
+    execute(engine, linear.primitive, linear.scratchpad, stream, std::move(args));
     if (int8) {
       std::unordered_map<int, dnnl::memory> rescale{{DNNL_ARG_SRC_0, wrap({s.rows, s.outputs}, product)},
                                                     {DNNL_ARG_SRC_1, wrap({s.rows, 1}, row_scales.data())},
                                                     {DNNL_ARG_DST, wrap({s.rows, s.outputs}, y)}};
       if (bias) rescale.emplace(post_op(linear.rescale_layout.bias), wrap({1, s.outputs}, bias));
       if (gamma) rescale.emplace(post_op(linear.rescale_layout.gamma), wrap({1, s.outputs}, gamma));
-      execute(linear.rescale, engine, stream, std::move(rescale));
+      execute(engine, linear.rescale, linear.rescale_scratchpad, stream, std::move(rescale));
     }
     stream.wait();
   }
@@ -269,6 +292,11 @@ struct MatmulRunner::State {
 
 MatmulRunner::MatmulRunner() : state_(std::make_unique<State>()) {}
 MatmulRunner::~MatmulRunner() = default;
+
+size_t MatmulRunner::cached_primitives() const {
+  std::lock_guard<std::mutex> lock(state_->mutex);
+  return state_->cache.size() + state_->strided_cache.size();
+}
 
 const char* precision_name(Precision precision) {
   switch (precision) {
@@ -406,16 +434,17 @@ void MatmulRunner::strided_matmul(const StridedMatmul& m, const float* a, const 
   key.push_back(static_cast<int64_t>(m.scale * 1e9f));
   const dnnl::memory::desc a_md = strided_desc(m.a_dims, m.a_strides), b_md = strided_desc(m.b_dims, m.b_strides),
                            c_md = strided_desc(m.c_dims, m.c_strides);
-  dnnl::primitive primitive = state_->get_strided(key, [&] {
+  const Runnable matmul = state_->get_strided(key, [&] {
     dnnl::post_ops ops;
     if (m.scale != 1.0f) ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_linear, m.scale, 0.0f);
-    dnnl::primitive_attr attr = user_scratchpad_attr();
+    dnnl::primitive_attr attr = user_scratchpad();
     attr.set_post_ops(ops);
-    return dnnl::matmul(dnnl::matmul::primitive_desc(dnnl::matmul::desc(a_md, b_md, c_md), attr, state_->engine));
+    const dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(a_md, b_md, c_md), attr, state_->engine);
+    return Runnable{dnnl::matmul(pd), scratchpad_bytes(pd)};
   });
   const dnnl::engine& engine = state_->engine;
   dnnl::stream stream(engine);
-  execute(primitive, engine, stream,
+  execute(engine, matmul.primitive, matmul.scratchpad, stream,
           {{DNNL_ARG_SRC, dnnl::memory(a_md, engine, const_cast<float*>(a))},
            {DNNL_ARG_WEIGHTS, dnnl::memory(b_md, engine, const_cast<float*>(b))},
            {DNNL_ARG_DST, dnnl::memory(c_md, engine, c)}});
@@ -425,14 +454,14 @@ void MatmulRunner::strided_matmul(const StridedMatmul& m, const float* a, const 
 void MatmulRunner::softmax_last_axis(float* x, const int64_t dims[4]) const {
   std::vector<int64_t> key = {-1, dims[0], dims[1], dims[2], dims[3]};
   const dnnl::memory::desc md(dnnl::memory::dims(dims, dims + 4), dt::f32, tag::abcd);
-  dnnl::primitive primitive = state_->get_strided(key, [&] {
-    return dnnl::softmax_forward(dnnl::softmax_forward::primitive_desc(
-        dnnl::softmax_forward::desc(dnnl::prop_kind::forward_inference, md, 3), user_scratchpad_attr(),
-        state_->engine));
+  const Runnable softmax = state_->get_strided(key, [&] {
+    const dnnl::softmax_forward::primitive_desc pd(
+        dnnl::softmax_forward::desc(dnnl::prop_kind::forward_inference, md, 3), user_scratchpad(), state_->engine);
+    return Runnable{dnnl::softmax_forward(pd), scratchpad_bytes(pd)};
   });
   dnnl::memory memory(md, state_->engine, x);
   dnnl::stream stream(state_->engine);
-  execute(primitive, state_->engine, stream, {{DNNL_ARG_SRC, memory}, {DNNL_ARG_DST, memory}});
+  execute(state_->engine, softmax.primitive, softmax.scratchpad, stream, {{DNNL_ARG_SRC, memory}, {DNNL_ARG_DST, memory}});
   stream.wait();
 }
 

@@ -1,6 +1,7 @@
 // Linear layers (y = x W^T + b) through oneDNN matmul primitives, created once per shape, with
 // weights reordered once into the layout oneDNN prefers.
 #pragma once
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -87,9 +88,14 @@ struct StridedMatmul {
 };
 
 // Holds the oneDNN engine and a cache of primitives keyed by shape and epilogue.
-// Safe to use from several threads at once.
+// Safe to use from several threads at once, also on the same shapes: primitives take their
+// scratch memory per call.
 class MatmulRunner {
  public:
+  // The most primitives kept per kind (linear layers; the other ops): the least recently used
+  // go when inputs of new sizes keep coming. A ViT needs about 8 per batch size and resolution.
+  static constexpr size_t kCachedPrimitives = 128;
+
   MatmulRunner();
   ~MatmulRunner();
   MatmulRunner(const MatmulRunner&) = delete;
@@ -120,6 +126,9 @@ class MatmulRunner {
   // The same with a plain [outputs, inputs] weight (reordered by oneDNN on every call).
   void linear(const LinearShape& shape, const float* x, const float* weight, const float* bias, float* y,
               Epilogue epilogue, const float* gamma = nullptr) const;
+
+  // Primitives in the caches now, all kinds together (at most 2 * kCachedPrimitives).
+  size_t cached_primitives() const;
 
  private:
   struct State;

@@ -12,8 +12,14 @@ namespace vit {
 // Values the user already set are kept.
 void exec_with_engine_environment(char** argv);
 
-// Threads for every parallel region from now on; 0 keeps the default (all cores).
+// The thread count for inference, process-wide: 0 restores the default (OMP_NUM_THREADS when
+// set, else all cores). OpenMP keeps a count per thread, so the setting reaches another
+// thread only through use_thread_count(), which every entry point calls on its calling thread
+// before its parallel regions; set_thread_count applies it to the calling thread at once.
+// Throws Error for a negative count or one above max_thread_count().
 void set_thread_count(int threads);
-int thread_count();
+int thread_count();  // the count in effect (never 0)
+void use_thread_count();
+int max_thread_count();  // 4 per core: more only slows down, and libgomp fails at absurd counts
 
 }  // namespace vit

@@ -36,7 +36,7 @@ TEST(Digits, PredictionsFromPngFilesMatchTimm) {
   const std::vector<float> timm_logits = read_npy(digits + "/test_logits.npy").tensor().to_float();
   const std::vector<float> values = pixels.tensor().to_float();
   const int n = static_cast<int>(pixels.shape[0]);
-  const vitcpp::Outputs from_pixels = model.run(values.data(), n, 32, 32, vitcpp::kLogits);
+  const vitcpp::Outputs from_pixels = model.run(values.data(), values.size(), n, 32, 32, vitcpp::kLogits);
   const Comparison c = compare_outputs(from_pixels.logits.data(), timm_logits.data(), timm_logits.size());
   std::cout << "logits from test_pixels.npy vs timm: " << describe(c) << "\n";
   EXPECT_TRUE(c.passed) << describe(c);
@@ -53,7 +53,7 @@ TEST(Digits, PredictionsFromPngFilesMatchTimm) {
     const std::vector<float> image = model.preprocess_file(files[i]);
     for (size_t k = 0; k < image.size(); ++k)
       max_pixel_error = std::max(max_pixel_error, std::fabs(double(image[k]) - values[i * image.size() + k]));
-    const vitcpp::Outputs out = model.run(image.data(), 1, 32, 32, vitcpp::kLogits);
+    const vitcpp::Outputs out = model.run(image.data(), image.size(), 1, 32, 32, vitcpp::kLogits);
     const int ours = argmax(out.logits.data(), 10), theirs = argmax(&timm_logits[i * 10], 10);
     const int truth = static_cast<int>(labels[i]);
     EXPECT_EQ(files[i][files[i].size() - 5], '0' + truth);  // "NNN_L.png": L is the label

@@ -18,7 +18,7 @@ int main(int argc, char** argv) {
       const std::vector<float> pixels = model.preprocess_file(argv[i]);
       batch.insert(batch.end(), pixels.begin(), pixels.end());
     }
-    const auto predictions = model.classify(batch.data(), argc - 2, 1);
+    const auto predictions = model.classify(batch.data(), batch.size(), argc - 2, 1);
     for (int i = 2; i < argc; ++i) {
       const vitcpp::Prediction& best = predictions[i - 2][0];
       std::printf("%s: %s (%.1f%%)\n", argv[i], best.label.c_str(), 100.0 * best.probability);

@@ -1,16 +1,18 @@
 // vitcpp: run a converted Vision Transformer folder (vitimport's output) from C++.
 //
 //   vitcpp::Model model = vitcpp::Model::load("converted-folder");
-//   std::vector<float> pixels = model.preprocess_file("cat.jpg");       // [3, H, W]
-//   auto top5 = model.classify(pixels.data(), 1, 5)[0];                 // best first
+//   std::vector<float> pixels = model.preprocess_file("cat.jpg");         // [3, H, W]
+//   auto top5 = model.classify(pixels.data(), pixels.size(), 1, 5)[0];   // best first
 //
 // Errors: every function throws std::runtime_error whose one-line message names the file and
 // the problem (an unreadable image, a folder that is not a model, pixels of the wrong size).
+// Pixel buffers come with their length in floats, checked against batch x channels x height x
+// width before anything is read.
 //
 // Threads: a loaded Model is immutable, and run / classify / preprocess_* may be called from
-// several threads at once on the same Model (each call takes its own scratch buffers). Each
-// call parallelises internally over the OpenMP pool (set_threads); concurrent calls therefore
-// share the cores. Model::load and set_threads are not meant to race with running calls.
+// several threads at once on the same Model, with the same results, bit for bit, as one call
+// at a time (each call takes its own scratch memory). Each call parallelises internally over
+// set_threads() threads (OpenMP); concurrent calls each use that many, sharing the cores.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -64,23 +66,34 @@ class VITCPP_API Model {
   int num_classes() const;  // 0 for a feature extractor
   int hidden_size() const;
   int num_channels() const;
-  int input_height() const;  // what preprocess_* produce
+  // The size preprocess_* give every image; 0 when it depends on the image (a processor that
+  // neither resizes nor crops): then take each image's size from preprocess_* and pass it on.
+  int input_height() const;
   int input_width() const;
   std::string label(int index) const;  // id2label, or "LABEL_<index>"
 
   // Decodes an image (PNG, JPEG, BMP, GIF, TGA, PSD, PNM) and applies the folder's pipeline:
-  // float32 [3, input_height(), input_width()], channels first.
-  std::vector<float> preprocess_file(const std::string& path) const;
-  std::vector<float> preprocess_memory(const void* data, size_t size, const std::string& name = "<memory>") const;
+  // float32 [3, height, width], channels first; height and width (also stored through the
+  // optional pointers) are input_height() and input_width() when those are not 0.
+  std::vector<float> preprocess_file(const std::string& path, int* height = nullptr, int* width = nullptr) const;
+  std::vector<float> preprocess_memory(const void* data, size_t size, const std::string& name = "<memory>",
+                                       int* height = nullptr, int* width = nullptr) const;
 
-  // pixels: float32 [batch, channels, height, width]; height and width must be multiples of
-  // the patch size. `what` is a mask of Output values.
-  Outputs run(const float* pixels, int batch, int height, int width, unsigned what) const;
-  // Top-k predictions per image from pixels of the preprocessed size.
-  std::vector<std::vector<Prediction>> classify(const float* pixels, int batch, int topk) const;
+  // pixels: `count` floats, float32 [batch, channels, height, width]; count must be exactly
+  // batch * channels * height * width, and height and width multiples of the patch size.
+  // `what` is a mask of Output values.
+  Outputs run(const float* pixels, size_t count, int batch, int height, int width, unsigned what) const;
+  // Top-k predictions per image (best first; k is clamped to 0..num_classes()), from pixels of
+  // the preprocessed size; the first form needs input_height() and input_width() not 0.
+  std::vector<std::vector<Prediction>> classify(const float* pixels, size_t count, int batch, int topk) const;
+  std::vector<std::vector<Prediction>> classify(const float* pixels, size_t count, int batch, int height, int width,
+                                                int topk) const;
 
-  // Threads for all inference from now on (0: all cores).
+  // Threads for every call started afterwards, from any thread, on every Model (0: the default,
+  // OMP_NUM_THREADS when set, else all cores). Throws for a negative count or one above
+  // 4 per core.
   static void set_threads(int threads);
+  static int threads();  // the count in effect
 
   ~Model();
   Model(Model&&) noexcept;
