@@ -32,12 +32,23 @@ std::vector<std::string> labels_of(const vit::VitConfig& c) {
   return labels;
 }
 
-std::vector<float> preprocessed(const vit::Image& image, const vit::PreprocessConfig& config, int* height, int* width) {
+// Decodes and preprocesses, naming `where` in every error, running out of memory included.
+template <typename Decode>
+std::vector<float> preprocessed(const std::string& where, Decode decode, const vit::PreprocessConfig& config,
+                                int* height, int* width) {
   vit::use_thread_count();
-  vit::PreprocessStages stages = vit::preprocess_stages(image, config);
-  if (height) *height = stages.cropped.height;
-  if (width) *width = stages.cropped.width;
-  return std::move(stages.tensor);
+  try {
+    vit::PreprocessStages stages = vit::preprocess_stages(decode(), config);
+    if (height) *height = stages.cropped.height;
+    if (width) *width = stages.cropped.width;
+    return std::move(stages.tensor);
+  } catch (const std::bad_alloc&) {
+    vit::fail(where, "out of memory while decoding or preprocessing the image");
+  } catch (const vit::Error& e) {
+    const std::string message = e.what();
+    if (message.rfind(where + ": ", 0) == 0) throw;
+    vit::fail(where, message);
+  }
 }
 
 // Throws unless `count` floats are exactly batch x channels x height x width.
@@ -89,13 +100,13 @@ std::string Model::label(int index) const {
 }
 
 std::vector<float> Model::preprocess_file(const std::string& path, int* height, int* width) const {
-  return preprocessed(vit::load_image(path), impl_->preprocess, height, width);
+  return preprocessed(path, [&] { return vit::load_image(path); }, impl_->preprocess, height, width);
 }
 
 std::vector<float> Model::preprocess_memory(const void* data, size_t size, const std::string& name, int* height,
                                             int* width) const {
-  return preprocessed(vit::decode_image(static_cast<const uint8_t*>(data), size, name), impl_->preprocess, height,
-                      width);
+  const auto decode = [&] { return vit::decode_image(static_cast<const uint8_t*>(data), size, name); };
+  return preprocessed(name, decode, impl_->preprocess, height, width);
 }
 
 Outputs Model::run(const float* pixels, size_t count, int batch, int height, int width, unsigned what) const {

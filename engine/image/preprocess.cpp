@@ -1,9 +1,11 @@
 #include "engine/image/preprocess.h"
 
 #include <algorithm>
+#include <climits>
 #include <cmath>
 #include <string>
 
+#include "engine/image/image_decode.h"
 #include "engine/image/pil_resize.h"
 #include "formats/error.h"
 
@@ -23,8 +25,11 @@ int crop_offset(int size, int crop, CropStyle style) {
   return d >= 0 ? half_to_even(d) : -((-d) / 2);
 }
 
+// A size computed in double; INT_MAX stands for anything larger, which check_size refuses.
+int clamped_size(double x) { return x >= INT_MAX ? INT_MAX : static_cast<int>(x); }
+
 // Python's round(x) for the sizes computed from ratios (banker's rounding).
-int python_round(double x) { return static_cast<int>(std::nearbyint(x)); }
+int python_round(double x) { return clamped_size(std::nearbyint(x)); }
 
 // timm's ResizeKeepRatio.get_params without the random parts.
 void keep_ratio_size(int in_w, int in_h, int target_w, int target_h, double longest, int& out_w,
@@ -36,13 +41,20 @@ void keep_ratio_size(int in_w, int in_h, int target_w, int target_h, double long
   out_w = python_round(static_cast<double>(in_w) / ratio);
 }
 
+// Intermediate images are bounded like decoded ones: a 60000x1 image resized so that its short
+// side becomes 248 would otherwise need 15 million x 248 pixels before the crop.
 void check_size(int w, int h, const char* step) {
   if (w < 1 || h < 1)
     fail("preprocess", std::string(step) + " gives an empty " + std::to_string(w) + "x" + std::to_string(h) +
                            " image");
+  if (static_cast<uint64_t>(w) * static_cast<uint64_t>(h) > kDefaultMaxImagePixels)
+    fail("preprocess", std::string(step) + " would make a " + std::to_string(w) + "x" + std::to_string(h) +
+                           " image, over the limit of " + std::to_string(kDefaultMaxImagePixels) +
+                           " pixels (the image's aspect ratio is too extreme for this processor)");
 }
 
 PreprocessStages run_hf(const Image& image, const PreprocessConfig& c) {
+  if (c.do_resize) check_size(c.resize_width, c.resize_height, "the resize");
   PreprocessStages s;
   s.resized = c.do_resize ? resize_image(image, c.resize_width, c.resize_height, c.resample) : image;
   s.cropped = c.do_center_crop ? center_crop(s.resized, c.crop_width, c.crop_height, CropStyle::HuggingFace)
@@ -107,7 +119,7 @@ void shorter_side_size(int in_w, int in_h, int shorter, int& out_w, int& out_h) 
   const int short_side = std::min(in_w, in_h);
   const int long_side = std::max(in_w, in_h);
   // Python: int(shorter * long / short), an exact integer product then a true division.
-  const int longer = static_cast<int>(static_cast<double>(static_cast<int64_t>(shorter) * long_side) / short_side);
+  const int longer = clamped_size(static_cast<double>(static_cast<int64_t>(shorter) * long_side) / short_side);
   if (in_w <= in_h) {
     out_w = shorter;
     out_h = longer;

@@ -12,7 +12,7 @@ namespace {
 
 using nlohmann::json;
 
-constexpr int kMaxSide = 16384;
+constexpr int kMaxSide = 8192;  // 8192 x 8192 is the image pixel limit (image_decode.h)
 constexpr std::array<double, 3> kImagenetMean{0.485, 0.456, 0.406};
 constexpr std::array<double, 3> kImagenetStd{0.229, 0.224, 0.225};
 

@@ -42,9 +42,19 @@ TEST(ApiInputSize, WithoutResizeTheSizeIsEachImagesOwn) {
 
 TEST(ApiInputSize, HugeConfiguredSizesAreReportedWithoutPreprocessingAnything) {
   const Model model = Model::load(digits_with_processor(
-      R"({"image_processor_type": "ViTImageProcessor", "size": {"height": 16384, "width": 8192}})"));
-  EXPECT_EQ(model.input_height(), 16384);
-  EXPECT_EQ(model.input_width(), 8192);
+      R"({"image_processor_type": "ViTImageProcessor", "size": {"height": 8192, "width": 4096}})"));
+  EXPECT_EQ(model.input_height(), 8192);
+  EXPECT_EQ(model.input_width(), 4096);
+}
+
+TEST(ApiInputSize, SidesOverTheImageLimitAreRefusedAtLoad) {
+  try {
+    Model::load(digits_with_processor(
+        R"({"image_processor_type": "ViTImageProcessor", "size": {"height": 16384, "width": 8192}})"));
+    ADD_FAILURE() << "a 16384-pixel side was accepted";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("between 1 and 8192, got 16384"), std::string::npos) << e.what();
+  }
 }
 
 TEST(ApiInputSize, PixelCountsMustMatchTheClaimedShape) {
