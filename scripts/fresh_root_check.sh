@@ -44,6 +44,9 @@ mount_pseudo_filesystems() {  # a private /dev with only the usual device files,
     mount --bind "/dev/$dev" "$root/dev/$dev"
   done
   mkdir -m 1777 "$root/dev/shm"
+  mkdir "$root/dev/pts"  # apt logs its maintainer scripts through a pseudo-terminal
+  mount -t devpts -o newinstance,ptmxmode=0666,mode=620 devpts "$root/dev/pts"
+  ln -s pts/ptmx "$root/dev/ptmx"
   ln -s /proc/self/fd "$root/dev/fd"
   ln -s /proc/self/fd/0 "$root/dev/stdin"
   ln -s /proc/self/fd/1 "$root/dev/stdout"
@@ -52,8 +55,9 @@ mount_pseudo_filesystems() {  # a private /dev with only the usual device files,
 
 # Called as `fresh_root_check.sh --in-namespace ROOT APT_ARCHIVE COMMAND` under unshare.
 run_in_namespace() {
+  NAMESPACE_ROOT=$1
   local root=$1 apt_archive=$2 command=$3
-  trap 'unmount_all_under "$root"' EXIT
+  trap 'unmount_all_under "$NAMESPACE_ROOT"' EXIT
   mount_pseudo_filesystems "$root"
   if [ -n "$apt_archive" ]; then
     mount --bind "$apt_archive" "$root/var/cache/apt/archives"
@@ -111,6 +115,7 @@ debootstrap_into() {
   debootstrap --variant=minbase "$SUITE" "$root" "$mirror" > "$root.debootstrap.log" 2>&1 ||
     { tail -n 30 "$root.debootstrap.log" >&2; die "debootstrap failed (log above)"; }
   rm -f "$root.debootstrap.log"
+  rm -f "$root"/var/cache/apt/archives/*.deb  # debootstrap's downloads, not part of the system
   mkdir -p "$CACHE_DIR"
   tar -C "$root" --numeric-owner -cf - . | compress > "$tarball.tmp.$$"
   mv "$tarball.tmp.$$" "$tarball"
@@ -225,6 +230,9 @@ for arg in "$@"; do
   esac
 done
 [ "$(id -u)" = 0 ] || die "must run as root (it uses debootstrap, mount and chroot)"
+for tool in git unshare findmnt chroot tar flock; do
+  command -v "$tool" > /dev/null || die "needs '$tool', which is not installed"
+done
 
 SELF=$(realpath "$0")
 REPO=$(cd "$(dirname "$SELF")/.." && pwd)
