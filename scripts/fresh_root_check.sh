@@ -194,21 +194,22 @@ print_phases() {
   local line
   say "phase times (wall)"
   for line in "${PHASES[@]}"; do printf '   %s\n' "$line" >&2; done
+  printf '   %-14s %5ds\n' total "$SECONDS" >&2
 }
 
 cleanup() {
   local status=$?
   trap - EXIT
+  if [ -n "$CURRENT_PHASE" ]; then
+    PHASES+=("$(printf '%-14s %5ds  FAILED' "$CURRENT_PHASE" $((SECONDS - PHASE_START)))")
+  fi
   [ -n "${WORK:-}" ] || exit "$status"
   # Everything was mounted in a namespace that is gone; this only catches the impossible case.
   unmount_all_under "$WORK" || { echo "fresh_root_check: left $WORK in place" >&2; exit 1; }
   if [ "$KEEP" = 1 ]; then
     say "root kept: $ROOT (chroot $ROOT bash)"
   else
-    rm -rf --one-file-system "$WORK"
-  fi
-  if [ -n "$CURRENT_PHASE" ]; then
-    PHASES+=("$(printf '%-14s %5ds  FAILED' "$CURRENT_PHASE" $((SECONDS - PHASE_START)))")
+    phase "cleanup" rm -rf --one-file-system "$WORK" || status=1
   fi
   print_phases
   if [ "$status" = 0 ]; then say "fresh root check passed"; else say "fresh root check FAILED"; fi
@@ -236,7 +237,7 @@ done
 
 SELF=$(realpath "$0")
 REPO=$(cd "$(dirname "$SELF")/.." && pwd)
-CACHE_DIR=${VITCPP_FRESH_ROOT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vitcpp-fresh-root}
+CACHE_DIR=${VITCPP_FRESH_ROOT_CACHE:-${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/vitcpp-fresh-root}
 MAX_AGE_DAYS=${VITCPP_FRESH_ROOT_MAX_AGE_DAYS:-7}
 APT_ARCHIVE=""
 if [ "$USE_APT_CACHE" = 1 ]; then
