@@ -9,9 +9,9 @@
 # The bare root is cached as a tarball under $VITCPP_FRESH_ROOT_CACHE (default
 # ${XDG_CACHE_HOME:-$HOME/.cache}/vitcpp-fresh-root), keyed by the mirror and rebuilt when older
 # than $VITCPP_FRESH_ROOT_MAX_AGE_DAYS (default 7). Downloaded .debs are kept in the same folder
-# and bind-mounted into the root's apt archive, so apt still resolves and installs everything
-# but need not download it again. All mounts live in a private mount namespace and are also
-# unmounted by a trap, so no exit path leaves one behind.
+# (emptied when the root is rebuilt) and bind-mounted into the root's apt archive, so apt still
+# resolves and installs everything but need not download it again. All mounts live in a private
+# mount namespace and are also unmounted by a trap, so no exit path leaves one behind.
 set -euo pipefail
 
 readonly SUITE=bookworm
@@ -122,19 +122,27 @@ debootstrap_into() {
 }
 
 # Fills the empty directory $2 with a bare root for mirror $1, from the cache when it is fresh.
+# Runs hold the cache lock shared for their whole length; a rebuild holds it exclusively, so it
+# never empties the apt archive under a run that is installing from it.
 bare_root_into() {
   local mirror=$1 root=$2 tarball
   tarball=$(tarball_path "$mirror")
   mkdir -p "$CACHE_DIR"
-  exec {lock}> "$CACHE_DIR/.lock"
-  flock "$lock"  # two runs at once must not both rebuild, nor read a half-written tarball
-  if tarball_is_fresh "$tarball"; then
-    say "bare root from cache $tarball"
-    compress -d < "$tarball" | tar -C "$root" --numeric-owner -xpf -
-  else
-    debootstrap_into "$mirror" "$root" "$tarball"
+  exec {CACHE_LOCK}> "$CACHE_DIR/.lock"
+  flock -s "$CACHE_LOCK"
+  if ! tarball_is_fresh "$tarball"; then
+    flock -x "$CACHE_LOCK"
+    if ! tarball_is_fresh "$tarball"; then  # nobody rebuilt it while this run waited
+      debootstrap_into "$mirror" "$root" "$tarball"
+      # Packages age with the root: start the archive afresh so that it cannot grow forever.
+      if [ -n "$APT_ARCHIVE" ]; then rm -f "$APT_ARCHIVE"/*.deb; fi
+      flock -s "$CACHE_LOCK"
+      return
+    fi
+    flock -s "$CACHE_LOCK"
   fi
-  flock -u "$lock"
+  say "bare root from cache $tarball"
+  compress -d < "$tarball" | tar -C "$root" --numeric-owner -xpf -
 }
 
 # ---- the commit under test ----------------------------------------------------------------
