@@ -12,6 +12,7 @@
 # (emptied when the root is rebuilt) and bind-mounted into the root's apt archive, so apt still
 # resolves and installs everything but need not download it again. All mounts live in a private
 # mount namespace and are also unmounted by a trap, so no exit path leaves one behind.
+# shellcheck disable=SC2317  # 0.9 takes the final exit to make every function unreachable
 set -euo pipefail
 
 readonly SUITE=bookworm
@@ -66,12 +67,6 @@ run_in_namespace() {
       VITCPP_CMAKE_ARGS="${VITCPP_CMAKE_ARGS:-}" \
       chroot "$root" bash -c "cd /root/vitcpp && $command"
 }
-
-if [ "${1:-}" = --in-namespace ]; then
-  shift
-  run_in_namespace "$@"
-  exit $?
-fi
 
 # ---- the bare root and its cache ----------------------------------------------------------
 
@@ -226,48 +221,66 @@ cleanup() {
 
 # ---- main ---------------------------------------------------------------------------------
 
-TESTS=0
-KEEP=0
-USE_APT_CACHE=1
-for arg in "$@"; do
-  case $arg in
-    --tests) TESTS=1 ;;
-    --keep) KEEP=1 ;;
-    --no-apt-cache) USE_APT_CACHE=0 ;;
-    -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) die "unknown option $arg (see --help)" ;;
-  esac
-done
-[ "$(id -u)" = 0 ] || die "must run as root (it uses debootstrap, mount and chroot)"
-for tool in git unshare findmnt chroot tar flock; do
-  command -v "$tool" > /dev/null || die "needs '$tool', which is not installed"
-done
+parse_options() {
+  TESTS=0
+  KEEP=0
+  USE_APT_CACHE=1
+  local arg
+  for arg in "$@"; do
+    case $arg in
+      --tests) TESTS=1 ;;
+      --keep) KEEP=1 ;;
+      --no-apt-cache) USE_APT_CACHE=0 ;;
+      -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+      *) die "unknown option $arg (see --help)" ;;
+    esac
+  done
+}
 
-SELF=$(realpath "$0")
-REPO=$(cd "$(dirname "$SELF")/.." && pwd)
-CACHE_DIR=${VITCPP_FRESH_ROOT_CACHE:-${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/vitcpp-fresh-root}
-MAX_AGE_DAYS=${VITCPP_FRESH_ROOT_MAX_AGE_DAYS:-7}
-APT_ARCHIVE=""
-if [ "$USE_APT_CACHE" = 1 ]; then
-  APT_ARCHIVE=$CACHE_DIR/apt-archives
-  mkdir -p "$APT_ARCHIVE/partial"
-fi
-MIRROR=$(mirror_from_apt_sources)
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/vitcpp-fresh-root.XXXXXX")
-ROOT=$WORK/root
-mkdir "$ROOT"
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+check_prerequisites() {
+  [ "$(id -u)" = 0 ] || die "must run as root (it uses debootstrap, mount and chroot)"
+  local tool
+  for tool in git unshare findmnt chroot tar flock; do
+    command -v "$tool" > /dev/null || die "needs '$tool', which is not installed"
+  done
+}
 
-say "bare $SUITE root from $MIRROR in $ROOT"
-phase "bare root" bare_root_into "$MIRROR" "$ROOT"
-phase "checkout" checkout_head_into "$REPO" "$ROOT/root/vitcpp"
-cp -L /etc/resolv.conf "$ROOT/etc/resolv.conf"
-phase "demo.sh" run_in_root "bash scripts/demo.sh" "$WORK/demo.log"
-check_demo_output "$WORK/demo.log"
-if [ "$TESTS" = 1 ]; then
-  # The tests read their fixtures from ../shared; the demo must not need them.
-  if [ -d "$REPO/../shared" ]; then cp -a "$REPO/../shared" "$ROOT/root/shared"; fi
-  phase "test.sh" run_in_root "bash scripts/test.sh" "$WORK/test.log"
-fi
+main() {
+  parse_options "$@"
+  check_prerequisites
+  SELF=$(realpath "$0")
+  REPO=$(cd "$(dirname "$SELF")/.." && pwd)
+  CACHE_DIR=${VITCPP_FRESH_ROOT_CACHE:-${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/vitcpp-fresh-root}
+  MAX_AGE_DAYS=${VITCPP_FRESH_ROOT_MAX_AGE_DAYS:-7}
+  APT_ARCHIVE=""
+  if [ "$USE_APT_CACHE" = 1 ]; then
+    APT_ARCHIVE=$CACHE_DIR/apt-archives
+    mkdir -p "$APT_ARCHIVE/partial"
+  fi
+  MIRROR=$(mirror_from_apt_sources)
+  WORK=$(mktemp -d "${TMPDIR:-/tmp}/vitcpp-fresh-root.XXXXXX")
+  ROOT=$WORK/root
+  mkdir "$ROOT"
+  trap cleanup EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+
+  say "bare $SUITE root from $MIRROR in $ROOT"
+  phase "bare root" bare_root_into "$MIRROR" "$ROOT"
+  phase "checkout" checkout_head_into "$REPO" "$ROOT/root/vitcpp"
+  cp -L /etc/resolv.conf "$ROOT/etc/resolv.conf"
+  phase "demo.sh" run_in_root "bash scripts/demo.sh" "$WORK/demo.log"
+  check_demo_output "$WORK/demo.log"
+  if [ "$TESTS" = 1 ]; then
+    # The tests read their fixtures from ../shared; the demo must not need them.
+    if [ -d "$REPO/../shared" ]; then cp -a "$REPO/../shared" "$ROOT/root/shared"; fi
+    phase "test.sh" run_in_root "bash scripts/test.sh" "$WORK/test.log"
+  fi
+}
+
+# Bash reads a script as it runs it; this block is read whole first, and its exit stops bash
+# before it reads on, so that editing the file during a run cannot change the run.
+{
+  if [ "${1:-}" = --in-namespace ]; then shift; run_in_namespace "$@"; else main "$@"; fi
+  exit
+}
