@@ -9,6 +9,7 @@
 #include "engine/image/image_bmp_check.h"
 #include "engine/image/image_png_check.h"
 #include "engine/image/pillow_levels.h"
+#include "engine/image/png_palette.h"
 #include "formats/error.h"
 #include "formats/mapped_file.h"
 
@@ -134,6 +135,10 @@ bool jpeg_dimensions(const uint8_t* data, size_t size, uint64_t& w, uint64_t& h)
 // one after another while the segment's length is not used up, even past its end; zeros past
 // the end of the file. stb takes any run of 0xFF bytes and then 0xD8 as the start of a JPEG
 // (not only the FF D8 that sniff_format names), so every such file is walked.
+// A progressive JPEG decodes every coefficient once per scan that refines it, so a small file
+// of thousands of scans costs minutes; real encoders write at most a few dozen.
+constexpr int kMaxJpegScans = 256;
+
 void check_jpeg_tables(const uint8_t* data, size_t size, const std::string& where) {
   size_t pos = 0;
   while (pos < size && data[pos] == 0xFF) ++pos;
@@ -142,6 +147,7 @@ void check_jpeg_tables(const uint8_t* data, size_t size, const std::string& wher
   auto at = [&](size_t i) -> uint8_t { return i < size ? data[i] : 0; };
   bool defined[2][4] = {};  // [DC, AC][table id]
   bool progressive = false;
+  int scans = 0;
   while (pos + 4 <= size) {
     const uint8_t marker = data[pos + 1];
     if (data[pos] != 0xFF || marker == 0xFF) {  // scan data, or a fill byte
@@ -167,6 +173,8 @@ void check_jpeg_tables(const uint8_t* data, size_t size, const std::string& wher
         t += 17 + codes;
       }
     }
+    if (marker == 0xDA && ++scans > kMaxJpegScans)
+      fail(where, "JPEG has more than " + std::to_string(kMaxJpegScans) + " scans, too costly to decode");
     if (marker == 0xDA) {
       // Which tables this scan decodes with: baseline, both; progressive, the DC table in a
       // first DC scan (Ss = 0, Ah = 0) and the AC table in an AC scan (Ss > 0).
@@ -280,7 +288,15 @@ ImageInfo probe(const uint8_t* data, size_t size, const std::string& where, uint
 }
 
 Image decode_with_stb(const uint8_t* data, size_t size, const std::string& where, const ImageInfo& info) {
-  if (info.format == "PNG") check_png_structure(data, size, where);
+  std::vector<uint8_t> full_palette;
+  if (info.format == "PNG") {
+    check_png_structure(data, size, where);
+    full_palette = png_with_full_palette(data, size);
+    if (!full_palette.empty()) {
+      data = full_palette.data();
+      size = full_palette.size();
+    }
+  }
   if (info.format == "BMP") check_bmp_palette_indices(data, size, where);
   if (info.format == "PNM" && check_pnm_header(data, size, where) == 0) fail(where, "corrupt PNM header: maxval is 0");
   // stb "removes a white matte" from the colours of a PSD with alpha (Pillow keeps them), and

@@ -301,5 +301,24 @@ TEST(ImageDecode, TruncatedJpegIsRefused) {
   }
 }
 
+TEST(ImageDecode, JpegsWithThousandsOfScansAreRefusedBeforeDecoding) {
+  // SOI, one DC and one AC Huffman table (a single one-bit code each), then scans.
+  std::vector<uint8_t> jpeg = {0xFF, 0xD8, 0xFF, 0xC4, 0x00, 0x26};
+  for (uint8_t table : {0x00, 0x10}) {
+    jpeg.push_back(table);
+    for (int length = 1; length <= 16; ++length) jpeg.push_back(length == 1 ? 1 : 0);
+    jpeg.push_back(0);
+  }
+  auto with_scans = [&](int count) {
+    std::vector<uint8_t> file = jpeg;
+    for (int i = 0; i < count; ++i)
+      file.insert(file.end(), {0xFF, 0xDA, 0x00, 0x08, 0x01, 0x01, 0x00, 0x00, 0x3F, 0x00, 0x00});
+    file.insert(file.end(), {0xFF, 0xD9});
+    return file;
+  };
+  EXPECT_EQ(error_of(with_scans(3000), "many.jpg"), "many.jpg: JPEG has more than 256 scans, too costly to decode");
+  EXPECT_EQ(error_of(with_scans(256), "few.jpg").find("scans"), std::string::npos);  // refused later, for other reasons
+}
+
 }  // namespace
 }  // namespace vit

@@ -11,6 +11,7 @@ import json
 import os
 import struct
 import sys
+import zlib
 
 from PIL import Image
 
@@ -111,6 +112,23 @@ def pillow_written_gif(width, height, colors, **options):
     return out.getvalue()
 
 
+def png_chunk(kind, data):
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+
+def palette_png(width, height, depth, colors, rows):
+    """A palette PNG whose rows (lists of indices) may point past its PLTE of `colors` entries."""
+    raw = b""
+    for row in rows:
+        bits = "".join(format(i, "0%db" % depth) for i in row)
+        bits += "0" * (-len(bits) % 8)
+        raw += b"\0" + bytes(int(bits[i:i + 8], 2) for i in range(0, len(bits), 8))
+    header = struct.pack(">IIBBBBB", width, height, depth, 3, 0, 0, 0)
+    plte = b"".join(bytes(c) for c in PALETTE[:colors])
+    return (b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", header) + png_chunk(b"PLTE", plte) +
+            png_chunk(b"IDAT", zlib.compress(raw)) + png_chunk(b"IEND", b""))
+
+
 def files():
     idx = [(x + y) % 4 for y in range(3) for x in range(5)]
     wide = [(x * 3 + y * 5) % 8 for y in range(11) for x in range(9)]
@@ -127,6 +145,8 @@ def files():
     yield "gif_wide_codes.gif", gif((8, 8), (0, 0, 8, 8), ramp, [(i, 255 - i, i // 2) for i in range(256)])
     yield "gif_pillow_lzw.gif", pillow_written_gif(67, 45, 200)
     yield "gif_pillow_lzw_interlaced.gif", pillow_written_gif(40, 33, 16, interlace=True, transparency=3)
+    yield "png_palette_past_plte.png", palette_png(4, 2, 8, 2, [[0, 1, 5, 200], [255, 1, 2, 0]])
+    yield "png_palette4_past_plte.png", palette_png(5, 2, 4, 3, [[0, 1, 2, 3, 15], [7, 2, 1, 0, 9]])
     yield "pnm_gray_maxval15.pgm", b"P5\n3 2\n15\n" + bytes([0, 1, 7, 15, 3, 9])
     yield "pnm_rgb_maxval200.ppm", b"P6\n# comment\n2 2\n200\n" + bytes([0, 100, 200, 201, 255, 1, 50, 150, 99, 101, 3, 199])
     yield "pnm_gray_maxval1.pgm", b"P5 2 1 1\n" + bytes([0, 1])
