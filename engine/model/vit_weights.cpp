@@ -134,6 +134,14 @@ bool is_packed_matrix(const WeightSlot& slot) {
 VitWeights load_weights(const VitConfig& config,
                         const std::function<const StoredTensor*(const std::string&)>& find,
                         const std::vector<std::string>& all_names, const std::string& where, bool defer_matrices) {
+  // Every block has at least its q, k, v, proj, fc1 and fc2 matrices and two norm weights: a
+  // config claiming more blocks than the file can hold is refused before the slots of a
+  // million blocks are allocated.
+  constexpr size_t kMinTensorsPerBlock = 8;
+  if (all_names.size() < static_cast<size_t>(config.num_layers) * kMinTensorsPerBlock)
+    fail(where, "holds " + std::to_string(all_names.size()) + " tensors, too few for the config's " +
+                    std::to_string(config.num_layers) + " blocks (at least " + std::to_string(kMinTensorsPerBlock) +
+                    " each)");
   VitWeights weights;
   std::set<std::string> expected;
   for (const WeightSlot& slot : weight_slots(config, &weights)) {
