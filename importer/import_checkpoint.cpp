@@ -11,6 +11,7 @@
 #include "formats/error.h"
 #include "formats/json_file.h"
 #include "formats/npy.h"
+#include "formats/text.h"
 #include "importer/checkpoint_source.h"
 #include "importer/int8_export.h"
 #include "importer/label_names.h"
@@ -107,7 +108,7 @@ void require_identical(const ForwardResult& a, const ForwardResult& b, const std
 std::string reference_kind_from_name(const std::string& path) {
   const std::string stem = std::filesystem::path(path).stem().string();
   for (const char* kind : {"pre_logits", "logits", "features"})
-    if (stem.rfind(kind, 0) == 0) return kind;
+    if (starts_with(stem, kind)) return kind;
   return "";
 }
 

@@ -12,6 +12,7 @@
 #include "formats/pickle_outline.h"
 #include "formats/pickle_value.h"
 #include "formats/safetensors.h"
+#include "formats/text.h"
 #include "formats/torch_checkpoint.h"
 
 namespace {
@@ -21,11 +22,6 @@ const char kUsage[] =
     "  Lists the tensors in a torch.save checkpoint (zip or legacy), .safetensors, .npy or .npz\n"
     "  file, and the other contents of a checkpoint. Checkpoint pickles are read without running\n"
     "  any code; --scan lists the globals a checkpoint would be refused for instead of failing.\n";
-
-bool ends_with(const std::string& s, const char* suffix) {
-  const size_t n = std::strlen(suffix);
-  return s.size() >= n && s.compare(s.size() - n, n, suffix) == 0;
-}
 
 struct Totals {
   size_t tensors = 0;
@@ -97,8 +93,8 @@ void inspect_npz(const std::string& path) {
 void inspect(const std::string& path, bool scan) {
   vit::ByteView head = vit::map_file(path);
   if (head.size >= 6 && std::memcmp(head.data, "\x93NUMPY", 6) == 0) return inspect_npy(path);
-  if (ends_with(path, ".safetensors") || (head.size > 8 && head.data[8] == '{')) return inspect_safetensors(path);
-  if (ends_with(path, ".npz")) return inspect_npz(path);
+  if (vit::ends_with(path, ".safetensors") || (head.size > 8 && head.data[8] == '{')) return inspect_safetensors(path);
+  if (vit::ends_with(path, ".npz")) return inspect_npz(path);
   inspect_torch(path, scan);
 }
 
