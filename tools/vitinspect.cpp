@@ -5,6 +5,7 @@
 #include <iostream>
 #include <string>
 
+#include "command_line.h"
 #include "formats/error.h"
 #include "formats/mapped_file.h"
 #include "formats/npy.h"
@@ -19,6 +20,7 @@ namespace {
 
 const char kUsage[] =
     "usage: vitinspect [--scan] FILE\n"
+    "       vitinspect -h | --help\n"
     "  Lists the tensors in a torch.save checkpoint (zip or legacy), .safetensors, .npy or .npz\n"
     "  file, and the other contents of a checkpoint. Checkpoint pickles are read without running\n"
     "  any code; --scan lists the globals a checkpoint would be refused for instead of failing.\n";
@@ -102,35 +104,22 @@ void inspect(const std::string& path, bool scan) {
 
 int main(int argc, char** argv) {
   std::string path;
-  bool scan = false;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    if (arg == "-h" || arg == "--help") {
+  try {
+    const vit::CommandLine cl(argc, argv, kUsage, {}, {"--scan"});
+    if (cl.help()) {
       std::cout << kUsage;
       return 0;
     }
-    if (arg == "--scan") {
-      scan = true;
-    } else if (path.empty() && (arg.empty() || arg[0] != '-')) {
-      path = arg;
-    } else {
-      std::cerr << kUsage;
-      return 2;
-    }
-  }
-  if (path.empty()) {
-    std::cerr << kUsage;
-    return 2;
-  }
-  try {
-    inspect(path, scan);
+    if (cl.positional().size() != 1) vit::fail("", "give exactly one FILE (see --help)");
+    path = cl.positional()[0];
+    inspect(path, cl.has("--scan"));
   } catch (const vit::Error& e) {
     std::cout.flush();
     std::cerr << "vitinspect: " << e.what() << "\n";
     return 2;
   } catch (const std::exception& e) {
     std::cout.flush();
-    std::cerr << "vitinspect: " << path << ": " << e.what() << "\n";
+    std::cerr << "vitinspect: " << (path.empty() ? "" : path + ": ") << e.what() << "\n";
     return 2;
   }
   return 0;
