@@ -34,10 +34,4 @@ VitConfig arch_config(const std::string& name) {
   fail("--arch", "unknown architecture \"" + name + "\" (known: " + known + ")");
 }
 
-std::vector<std::string> arch_names() {
-  std::vector<std::string> names;
-  for (const Preset& p : kPresets) names.push_back(p.name);
-  return names;
-}
-
 }  // namespace vit

@@ -1,7 +1,6 @@
 // The standard timm ViT shapes, as configs, so vitbench can run them without files.
 #pragma once
 #include <string>
-#include <vector>
 
 #include "engine/model/vit_config.h"
 
@@ -10,6 +9,5 @@ namespace vit {
 // "vit_{tiny,small,base,large}_patch16_224": patch 16, 224x224, class token, token pooling,
 // MLP 4x, exact GELU, eps 1e-6, 1000 classes. Throws Error for other names.
 VitConfig arch_config(const std::string& name);
-std::vector<std::string> arch_names();
 
 }  // namespace vit

@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "formats/text.h"
+
 namespace vit {
 
 namespace {
@@ -24,9 +26,7 @@ class Uniform {
 };
 
 bool is_norm_scale(const std::string& name) {
-  const std::string suffix = ".weight";
-  if (name.size() < suffix.size() || name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0)
-    return false;
+  if (!ends_with(name, ".weight")) return false;
   return name.find("layernorm") != std::string::npos || name.find("norm.") != std::string::npos;
 }
 

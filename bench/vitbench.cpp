@@ -37,6 +37,7 @@ fraction of the best GEMM rate measured right after on 2048^3 and the model's fc
   --cache DIR     keep packed weights in DIR between runs (see the README); --model only
   --no-cache      --cold: pack in every run
   --json          print one JSON object instead of text
+  -h, --help      this text
 Defaults: --batch 1 --threads 0 (all cores) --warmup 3 --iters 20 --seed 0.
 )";
 
@@ -73,11 +74,11 @@ vit::BenchOptions read_options(const vit::CommandLine& cl) {
 int main(int argc, char** argv) {
   vit::exec_with_engine_environment(argv);
   try {
-    const vit::CommandLine cl(argc, argv,
+    const vit::CommandLine cl(argc, argv, kUsage,
                               {"--model", "--arch", "--batch", "--threads", "--dtype", "--warmup", "--iters", "--seed",
                                "--shape", "--seconds", "--cold-runs", "--input", "--logits", "--cache"},
-                              {"--peak", "--profile", "--cold", "--json", "--no-peak", "--no-cache", "--help"});
-    if (cl.has("--help")) {
+                              {"--peak", "--profile", "--cold", "--json", "--no-peak", "--no-cache"});
+    if (cl.help()) {
       std::cout << kUsage;
       return 0;
     }

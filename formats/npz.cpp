@@ -3,6 +3,7 @@
 #include "error.h"
 #include "mapped_file.h"
 #include "quoted_name.h"
+#include "text.h"
 
 namespace vit {
 
@@ -13,7 +14,7 @@ std::vector<std::pair<std::string, NpyArray>> read_npz(const std::string& path, 
   const std::string suffix = ".npy";
   for (const ZipEntry& entry : zip.entries()) {
     const std::string& name = entry.name;
-    if (name.size() <= suffix.size() || name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0)
+    if (name == suffix || !ends_with(name, suffix))
       fail(path, "member " + quoted_name(name) + " is not a .npy file");
     arrays.emplace_back(name.substr(0, name.size() - suffix.size()),
                         parse_npy(zip.read(entry), path + ": member " + quoted_name(name)));

@@ -5,6 +5,7 @@
 #include "error.h"
 #include "pickle_reader.h"
 #include "pickle_text.h"
+#include "text.h"
 #include "torch_checkpoint_rebuild.h"
 #include "zip_reader.h"
 
@@ -17,8 +18,7 @@ std::string find_prefix(const ZipArchive& zip, const std::string& where) {
   std::string prefix;
   for (const ZipEntry& e : zip.entries()) {
     const std::string suffix = "/data.pkl";
-    if (e.name.size() <= suffix.size() || e.name.compare(e.name.size() - suffix.size(), suffix.size(), suffix) != 0)
-      continue;
+    if (e.name == suffix || !ends_with(e.name, suffix)) continue;
     std::string folder = e.name.substr(0, e.name.size() - suffix.size());
     if (folder.find('/') != std::string::npos) continue;
     if (!prefix.empty())

@@ -39,37 +39,17 @@ std::shared_ptr<const json> registry() {
   return doc;
 }
 
-int as_int(const json& v, const std::string& where) {
-  if (!v.is_number_integer()) fail(where, "expected an integer, got " + v.dump());
-  return v.get<int>();
-}
-
-double as_number(const json& v, const std::string& where) {
-  if (!v.is_number()) fail(where, "expected a number, got " + v.dump());
-  return v.get<double>();
-}
-
-bool as_bool(const json& v, const std::string& where) {
-  if (!v.is_boolean()) fail(where, "expected true or false, got " + v.dump());
-  return v.get<bool>();
-}
-
-std::string as_string(const json& v, const std::string& where) {
-  if (!v.is_string()) fail(where, "expected a string, got " + v.dump());
-  return v.get<std::string>();
-}
-
 // timm's to_2tuple: an int n means (n, n).
 std::array<int, 2> as_pair(const json& v, const std::string& where) {
-  if (v.is_number_integer()) return {v.get<int>(), v.get<int>()};
-  if (!v.is_array() || v.size() != 2) fail(where, "expected an integer or [h, w], got " + v.dump());
-  return {as_int(v[0], where), as_int(v[1], where)};
+  if (v.is_number()) return {json_as<int>(v, where), json_as<int>(v, where)};
+  if (!v.is_array() || v.size() != 2) fail(where, "must be an integer or [h, w], got " + v.dump());
+  return {json_as<int>(v[0], where), json_as<int>(v[1], where)};
 }
 
 std::vector<double> as_numbers(const json& v, const std::string& where) {
-  if (!v.is_array()) fail(where, "expected a list of numbers, got " + v.dump());
+  if (!v.is_array()) fail(where, "must be a list of numbers, got " + v.dump());
   std::vector<double> out;
-  for (const json& x : v) out.push_back(as_number(x, where));
+  for (const json& x : v) out.push_back(json_as<double>(x, where));
   return out;
 }
 
@@ -96,42 +76,42 @@ const std::map<std::string, Setter>& setters() {
          a.img_size_explicit = true;
        }},
       {"patch_size", field(&TimmArchArgs::patch_size, as_pair)},
-      {"in_chans", field(&TimmArchArgs::in_chans, as_int)},
-      {"num_classes", field(&TimmArchArgs::num_classes, as_int)},
+      {"in_chans", field(&TimmArchArgs::in_chans, json_as<int>)},
+      {"num_classes", field(&TimmArchArgs::num_classes, json_as<int>)},
       {"global_pool",
        [](TimmArchArgs& a, const json& v, const std::string& where) {
          static const std::set<std::string> allowed = {"", "avg", "avgmax", "max", "token", "map", "prr"};
-         std::string pool = as_string(v, where);
+         std::string pool = json_as<std::string>(v, where);
          if (!allowed.count(pool)) fail(where, "unknown global_pool \"" + pool + "\"");
          a.global_pool = pool;
        }},
-      {"embed_dim", field(&TimmArchArgs::embed_dim, as_int)},
-      {"depth", field(&TimmArchArgs::depth, as_int)},
-      {"num_heads", field(&TimmArchArgs::num_heads, as_int)},
-      {"mlp_ratio", field(&TimmArchArgs::mlp_ratio, as_number)},
-      {"qkv_bias", field(&TimmArchArgs::qkv_bias, as_bool)},
-      {"qk_norm", field(&TimmArchArgs::qk_norm, as_bool)},
-      {"proj_bias", field(&TimmArchArgs::proj_bias, as_bool)},
-      {"scale_attn_norm", field(&TimmArchArgs::scale_attn_norm, as_bool)},
-      {"scale_mlp_norm", field(&TimmArchArgs::scale_mlp_norm, as_bool)},
-      {"init_values", nullable_field(&TimmArchArgs::init_values, as_number)},
-      {"class_token", field(&TimmArchArgs::class_token, as_bool)},
-      {"pos_embed", field(&TimmArchArgs::pos_embed, as_string)},
-      {"no_embed_class", field(&TimmArchArgs::no_embed_class, as_bool)},
-      {"reg_tokens", field(&TimmArchArgs::reg_tokens, as_int)},
-      {"pre_norm", field(&TimmArchArgs::pre_norm, as_bool)},
-      {"final_norm", field(&TimmArchArgs::final_norm, as_bool)},
-      {"fc_norm", nullable_field(&TimmArchArgs::fc_norm, as_bool)},
-      {"pool_include_prefix", field(&TimmArchArgs::pool_include_prefix, as_bool)},
-      {"dynamic_img_size", field(&TimmArchArgs::dynamic_img_size, as_bool)},
-      {"dynamic_img_pad", field(&TimmArchArgs::dynamic_img_pad, as_bool)},
-      {"act_layer", field(&TimmArchArgs::act_layer, as_string)},
-      {"norm_layer", field(&TimmArchArgs::norm_layer, as_string)},
-      {"embed_norm_layer", nullable_field(&TimmArchArgs::embed_norm_layer, as_string)},
-      {"embed_layer", field(&TimmArchArgs::embed_layer, as_string)},
-      {"block_fn", field(&TimmArchArgs::block_fn, as_string)},
-      {"mlp_layer", field(&TimmArchArgs::mlp_layer, as_string)},
-      {"attn_layer", field(&TimmArchArgs::attn_layer, as_string)},
+      {"embed_dim", field(&TimmArchArgs::embed_dim, json_as<int>)},
+      {"depth", field(&TimmArchArgs::depth, json_as<int>)},
+      {"num_heads", field(&TimmArchArgs::num_heads, json_as<int>)},
+      {"mlp_ratio", field(&TimmArchArgs::mlp_ratio, json_as<double>)},
+      {"qkv_bias", field(&TimmArchArgs::qkv_bias, json_as<bool>)},
+      {"qk_norm", field(&TimmArchArgs::qk_norm, json_as<bool>)},
+      {"proj_bias", field(&TimmArchArgs::proj_bias, json_as<bool>)},
+      {"scale_attn_norm", field(&TimmArchArgs::scale_attn_norm, json_as<bool>)},
+      {"scale_mlp_norm", field(&TimmArchArgs::scale_mlp_norm, json_as<bool>)},
+      {"init_values", nullable_field(&TimmArchArgs::init_values, json_as<double>)},
+      {"class_token", field(&TimmArchArgs::class_token, json_as<bool>)},
+      {"pos_embed", field(&TimmArchArgs::pos_embed, json_as<std::string>)},
+      {"no_embed_class", field(&TimmArchArgs::no_embed_class, json_as<bool>)},
+      {"reg_tokens", field(&TimmArchArgs::reg_tokens, json_as<int>)},
+      {"pre_norm", field(&TimmArchArgs::pre_norm, json_as<bool>)},
+      {"final_norm", field(&TimmArchArgs::final_norm, json_as<bool>)},
+      {"fc_norm", nullable_field(&TimmArchArgs::fc_norm, json_as<bool>)},
+      {"pool_include_prefix", field(&TimmArchArgs::pool_include_prefix, json_as<bool>)},
+      {"dynamic_img_size", field(&TimmArchArgs::dynamic_img_size, json_as<bool>)},
+      {"dynamic_img_pad", field(&TimmArchArgs::dynamic_img_pad, json_as<bool>)},
+      {"act_layer", field(&TimmArchArgs::act_layer, json_as<std::string>)},
+      {"norm_layer", field(&TimmArchArgs::norm_layer, json_as<std::string>)},
+      {"embed_norm_layer", nullable_field(&TimmArchArgs::embed_norm_layer, json_as<std::string>)},
+      {"embed_layer", field(&TimmArchArgs::embed_layer, json_as<std::string>)},
+      {"block_fn", field(&TimmArchArgs::block_fn, json_as<std::string>)},
+      {"mlp_layer", field(&TimmArchArgs::mlp_layer, json_as<std::string>)},
+      {"attn_layer", field(&TimmArchArgs::attn_layer, json_as<std::string>)},
   };
   return table;
 }
@@ -157,7 +137,7 @@ void overlay(TimmArchArgs& a, const json& args, Origin origin, const std::string
   for (const auto& [key, value] : args.items()) {
     const std::string at = where + "." + key;
     if (origin == Origin::kRegistry && key == "norm_eps") {
-      a.norm_eps = as_number(value, at);
+      a.norm_eps = json_as<double>(value, at);
       continue;
     }
     auto it = setters().find(key);
@@ -183,15 +163,16 @@ TimmPretrainedCfg read_pretrained_cfg(const json& cfg, const json& defaults, con
   if (cfg.contains("tag") && cfg["tag"].is_string()) out.tag = cfg["tag"].get<std::string>();
   const json& input = field("input_size");
   if (!input.is_array() || input.size() != 3) fail(where + ".input_size", "expected [C, H, W], got " + input.dump());
-  out.input_size = std::array<int, 3>{as_int(input[0], where + ".input_size"), as_int(input[1], where + ".input_size"),
-                                      as_int(input[2], where + ".input_size")};
-  out.fixed_input_size = as_bool(field("fixed_input_size"), where + ".fixed_input_size");
-  out.interpolation = as_string(field("interpolation"), where + ".interpolation");
-  out.crop_pct = as_number(field("crop_pct"), where + ".crop_pct");
-  out.crop_mode = as_string(field("crop_mode"), where + ".crop_mode");
+  const std::string input_where = where + ".input_size";
+  out.input_size = std::array<int, 3>{json_as<int>(input[0], input_where), json_as<int>(input[1], input_where),
+                                      json_as<int>(input[2], input_where)};
+  out.fixed_input_size = json_as<bool>(field("fixed_input_size"), where + ".fixed_input_size");
+  out.interpolation = json_as<std::string>(field("interpolation"), where + ".interpolation");
+  out.crop_pct = json_as<double>(field("crop_pct"), where + ".crop_pct");
+  out.crop_mode = json_as<std::string>(field("crop_mode"), where + ".crop_mode");
   out.mean = as_numbers(field("mean"), where + ".mean");
   out.std = as_numbers(field("std"), where + ".std");
-  out.num_classes = as_int(field("num_classes"), where + ".num_classes");
+  out.num_classes = json_as<int>(field("num_classes"), where + ".num_classes");
   return out;
 }
 

@@ -15,6 +15,7 @@
 #include "formats/pickle_text.h"
 #include "formats/quoted_name.h"
 #include "formats/safetensors.h"
+#include "formats/text.h"
 #include "formats/torch_checkpoint.h"
 #include "importer/checkpoint_source.h"
 
@@ -350,9 +351,7 @@ CheckReport check_checkpoint_bytes(const ByteView& bytes, const std::string& whe
   CheckReport report;
   report.path = where;
   report.file_bytes = bytes.size;
-  const std::string suffix = ".safetensors";
-  const bool named = where.size() >= suffix.size() && where.compare(where.size() - suffix.size(), suffix.size(), suffix) == 0;
-  if (named || looks_like_safetensors(bytes))
+  if (ends_with(where, ".safetensors") || looks_like_safetensors(bytes))
     check_safetensors(bytes, where, &report);
   else
     check_torch(bytes, where, &report);

@@ -7,6 +7,7 @@
 #include "formats/quoted_name.h"
 #include "formats/safetensors.h"
 #include "formats/torch_checkpoint.h"
+#include "formats/text.h"
 
 namespace fs = std::filesystem;
 
@@ -14,12 +15,8 @@ namespace vit {
 
 namespace {
 
-bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
 std::string strip_module_prefix(const std::string& name) {
-  return name.rfind("module.", 0) == 0 ? name.substr(7) : name;
+  return starts_with(name, "module.") ? name.substr(7) : name;
 }
 
 void add_tensor(CheckpointSource* source, const std::string& raw_name, const StoredTensor& tensor) {

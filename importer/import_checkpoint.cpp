@@ -12,6 +12,7 @@
 #include "formats/error.h"
 #include "formats/json_file.h"
 #include "formats/npy.h"
+#include "formats/text.h"
 #include "importer/checkpoint_source.h"
 #include "importer/int8_export.h"
 #include "importer/label_names.h"
@@ -122,7 +123,7 @@ void refuse_non_finite(const FloatTensors& tensors, const std::string& where) {
 std::string reference_kind_from_name(const std::string& path) {
   const std::string stem = std::filesystem::path(path).stem().string();
   for (const char* kind : {"pre_logits", "logits", "features"})
-    if (stem.rfind(kind, 0) == 0) return kind;
+    if (starts_with(stem, kind)) return kind;
   return "";
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "formats/error.h"
+#include "formats/text.h"
 
 namespace vit {
 
@@ -26,8 +27,8 @@ int64_t dim(const StoredTensor* t, size_t i, size_t rank, const std::string& nam
 StateDictFacts read_state_dict_facts(const SourceTensors& t, const std::string& where) {
   StateDictFacts f;
   for (const auto& [name, tensor] : t) {
-    if (name.rfind("patch_embed.backbone.", 0) == 0) f.hybrid_backbone = true;
-    if (name.rfind("blocks.", 0) == 0) {
+    if (starts_with(name, "patch_embed.backbone.")) f.hybrid_backbone = true;
+    if (starts_with(name, "blocks.")) {
       size_t dot = name.find('.', 7);
       int index = -1;
       try {

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "formats/error.h"
+#include "formats/text.h"
 
 namespace vit {
 
@@ -107,10 +108,6 @@ void split_rows(const std::string& source, const StoredTensor& t, const std::vec
                                                whole.values.begin() + (i + 1) * part_size)};
     (*out)[target_prefix + parts[i]] = std::move(part);
   }
-}
-
-bool starts_with(const std::string& s, const std::string& prefix) {
-  return s.compare(0, prefix.size(), prefix) == 0;
 }
 
 // "blocks.<i>." -> i, or -1.

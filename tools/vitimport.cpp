@@ -49,6 +49,7 @@ verification
   --allow-nonfinite            import weights that hold NaN or Inf (refused by default, naming
                                the first such tensor)
   --threads N
+  -h, --help                   this text
 exit codes: 0 ok, 1 verification failed (nothing written), 2 bad input
 
 --check FILE                   report what a checkpoint (file or hub folder) holds and anything
@@ -62,13 +63,13 @@ exit codes: 0 ok, 1 verification failed (nothing written), 2 bad input
 int main(int argc, char** argv) {
   vit::exec_with_engine_environment(argv);
   try {
-    vit::CommandLine cl(argc, argv,
+    vit::CommandLine cl(argc, argv, kUsage,
                         {"--checkpoint", "--out", "--pytorch_dump_folder_path", "--vit_name", "--timm-config",
                          "--num-heads", "--layer-norm-eps", "--image-size", "--global-pool", "--act-layer",
                          "--reference-input", "--reference-output", "--reference-kind", "--atol", "--threads", "--check", "--processor", "--dtype",
                          "--cache"},
-                        {"--help", "--no-ema", "--overwrite", "--overwrite-any-folder", "--allow-nonfinite", "--hf-only", "--no-cache"});
-    if (cl.has("--help")) {
+                        {"--no-ema", "--overwrite", "--overwrite-any-folder", "--allow-nonfinite", "--hf-only", "--no-cache"});
+    if (cl.help()) {
       std::cout << kUsage;
       return 0;
     }

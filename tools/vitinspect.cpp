@@ -5,6 +5,7 @@
 #include <iostream>
 #include <string>
 
+#include "command_line.h"
 #include "formats/error.h"
 #include "formats/mapped_file.h"
 #include "formats/npy.h"
@@ -12,20 +13,17 @@
 #include "formats/pickle_outline.h"
 #include "formats/pickle_value.h"
 #include "formats/safetensors.h"
+#include "formats/text.h"
 #include "formats/torch_checkpoint.h"
 
 namespace {
 
 const char kUsage[] =
     "usage: vitinspect [--scan] FILE\n"
+    "       vitinspect -h | --help\n"
     "  Lists the tensors in a torch.save checkpoint (zip or legacy), .safetensors, .npy or .npz\n"
     "  file, and the other contents of a checkpoint. Checkpoint pickles are read without running\n"
     "  any code; --scan lists the globals a checkpoint would be refused for instead of failing.\n";
-
-bool ends_with(const std::string& s, const char* suffix) {
-  const size_t n = std::strlen(suffix);
-  return s.size() >= n && s.compare(s.size() - n, n, suffix) == 0;
-}
 
 struct Totals {
   size_t tensors = 0;
@@ -97,8 +95,8 @@ void inspect_npz(const std::string& path) {
 void inspect(const std::string& path, bool scan) {
   vit::ByteView head = vit::map_file(path);
   if (head.size >= 6 && std::memcmp(head.data, "\x93NUMPY", 6) == 0) return inspect_npy(path);
-  if (ends_with(path, ".safetensors") || (head.size > 8 && head.data[8] == '{')) return inspect_safetensors(path);
-  if (ends_with(path, ".npz")) return inspect_npz(path);
+  if (vit::ends_with(path, ".safetensors") || (head.size > 8 && head.data[8] == '{')) return inspect_safetensors(path);
+  if (vit::ends_with(path, ".npz")) return inspect_npz(path);
   inspect_torch(path, scan);
 }
 
@@ -106,35 +104,22 @@ void inspect(const std::string& path, bool scan) {
 
 int main(int argc, char** argv) {
   std::string path;
-  bool scan = false;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    if (arg == "-h" || arg == "--help") {
+  try {
+    const vit::CommandLine cl(argc, argv, kUsage, {}, {"--scan"});
+    if (cl.help()) {
       std::cout << kUsage;
       return 0;
     }
-    if (arg == "--scan") {
-      scan = true;
-    } else if (path.empty() && (arg.empty() || arg[0] != '-')) {
-      path = arg;
-    } else {
-      std::cerr << kUsage;
-      return 2;
-    }
-  }
-  if (path.empty()) {
-    std::cerr << kUsage;
-    return 2;
-  }
-  try {
-    inspect(path, scan);
+    if (cl.positional().size() != 1) vit::fail("", "give exactly one FILE (see --help)");
+    path = cl.positional()[0];
+    inspect(path, cl.has("--scan"));
   } catch (const vit::Error& e) {
     std::cout.flush();
     std::cerr << "vitinspect: " << e.what() << "\n";
     return 2;
   } catch (const std::exception& e) {
     std::cout.flush();
-    std::cerr << "vitinspect: " << path << ": " << e.what() << "\n";
+    std::cerr << "vitinspect: " << (path.empty() ? "" : path + ": ") << e.what() << "\n";
     return 2;
   }
   return 0;

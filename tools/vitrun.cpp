@@ -37,6 +37,7 @@ preprocessor_config.json says and classified:
                         $XDG_CACHE_HOME/vitcpp, else ~/.cache/vitcpp; one file per folder and
                         dtype, at most the size of the float32 weights)
   --no-cache            pack on every run, write nothing
+  -h, --help            this text
 Unreadable images are reported one line each; the rest are still processed (exit code 3).
 
 Pixels: --input holds float32 [N, C, H, W] (H, W multiples of the patch size); --output-kind
@@ -174,11 +175,11 @@ int run_images(const vitcpp::Model& model, const vit::CommandLine& cl) {
 int main(int argc, char** argv) {
   vit::exec_with_engine_environment(argv);
   try {
-    vit::CommandLine cl(argc, argv,
+    vit::CommandLine cl(argc, argv, kUsage,
                         {"--model", "--input", "--output", "--output-kind", "--threads", "--topk", "--embed",
                          "--features", "--dump-pixels", "--batch", "--dtype", "--cache"},
-                        {"--help", "--json", "--no-cache"});
-    if (cl.has("--help")) {
+                        {"--json", "--no-cache"});
+    if (cl.help()) {
       std::cout << kUsage;
       return 0;
     }

@@ -6,6 +6,7 @@
 #include "bench/matmul_peak.h"
 #include "bench/random_weights.h"
 #include "formats/error.h"
+#include "test_support/shared_data.h"
 
 namespace vit {
 namespace {
@@ -59,6 +60,17 @@ TEST(MatmulPeak, ParsesShapes) {
   EXPECT_THROW(parse_shape("197x768"), Error);
   EXPECT_THROW(parse_shape("0x1x1"), Error);
   EXPECT_THROW(parse_shape("1x2x3x"), Error);
+}
+
+TEST(Vitbench, HelpListsEveryFlagAndBadUsageExitsTwo) {
+  std::string help, out;
+  // CommandLine fails --help when the usage text and the accepted flags disagree.
+  ASSERT_EQ(test::run_command(std::string(VITBENCH_PATH) + " --help", &help), 0) << help;
+  EXPECT_EQ(help.rfind("usage: vitbench (--model DIR | --arch NAME)", 0), 0u) << help;
+  EXPECT_EQ(test::run_command(std::string(VITBENCH_PATH) + " --no-such-flag", &out), 2) << out;
+  EXPECT_EQ(out, "vitbench: unknown option --no-such-flag (see --help)\n");
+  EXPECT_EQ(test::run_command(std::string(VITBENCH_PATH) + " stray", &out), 2) << out;
+  EXPECT_EQ(out, "vitbench: unexpected argument \"stray\"\n");
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include "engine/image/png_palette.h"
 #include "formats/error.h"
 #include "formats/mapped_file.h"
+#include "formats/text.h"
 
 #define STB_IMAGE_IMPLEMENTATION
 #define STBI_NO_STDIO
@@ -71,18 +72,15 @@ struct Reader {
 
 const stbi_io_callbacks kCallbacks{&Reader::read, &Reader::skip, &Reader::eof};
 
-bool starts_with(const uint8_t* data, size_t size, const char* magic, size_t n) {
-  return size >= n && std::memcmp(data, magic, n) == 0;
-}
-
 // The name used in messages; stb tries TGA, which has no signature, last.
 const char* sniff_format(const uint8_t* data, size_t size) {
-  if (starts_with(data, size, "\x89PNG\r\n\x1a\n", 8)) return "PNG";
-  if (starts_with(data, size, "\xff\xd8", 2)) return "JPEG";
-  if (starts_with(data, size, "GIF87a", 6) || starts_with(data, size, "GIF89a", 6)) return "GIF";
-  if (starts_with(data, size, "BM", 2)) return "BMP";
-  if (starts_with(data, size, "8BPS", 4)) return "PSD";
-  if (starts_with(data, size, "P5", 2) || starts_with(data, size, "P6", 2)) return "PNM";
+  const std::string_view head(reinterpret_cast<const char*>(data), size);
+  if (starts_with(head, "\x89PNG\r\n\x1a\n")) return "PNG";
+  if (starts_with(head, "\xff\xd8")) return "JPEG";
+  if (starts_with(head, "GIF87a") || starts_with(head, "GIF89a")) return "GIF";
+  if (starts_with(head, "BM")) return "BMP";
+  if (starts_with(head, "8BPS")) return "PSD";
+  if (starts_with(head, "P5") || starts_with(head, "P6")) return "PNM";
   return "TGA";
 }
 

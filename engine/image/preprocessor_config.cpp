@@ -16,22 +16,6 @@ constexpr int kMaxSide = 8192;  // 8192 x 8192 is the image pixel limit (image_d
 constexpr std::array<double, 3> kImagenetMean{0.485, 0.456, 0.406};
 constexpr std::array<double, 3> kImagenetStd{0.229, 0.224, 0.225};
 
-std::string key_where(const std::string& where, const char* key) { return where + ": \"" + key + "\""; }
-
-bool get_bool(const json& j, const char* key, bool fallback, const std::string& where) {
-  if (!j.contains(key) || j[key].is_null()) return fallback;
-  if (!j[key].is_boolean()) fail(key_where(where, key), "must be true or false");
-  return j[key].get<bool>();
-}
-
-double get_number(const json& j, const char* key, double fallback, const std::string& where) {
-  if (!j.contains(key) || j[key].is_null()) return fallback;
-  if (!j[key].is_number()) fail(key_where(where, key), "must be a number");
-  const double v = j[key].get<double>();
-  if (!std::isfinite(v)) fail(key_where(where, key), "must be finite");
-  return v;
-}
-
 int side(const json& v, const std::string& where) {
   if (!v.is_number_integer()) fail(where, "must be a whole number of pixels");
   const int64_t n = v.get<int64_t>();
@@ -44,7 +28,7 @@ int side(const json& v, const std::string& where) {
 void get_size(const json& j, const char* key, int& width, int& height, const std::string& where) {
   if (!j.contains(key) || j[key].is_null()) return;
   const json& v = j[key];
-  const std::string at = key_where(where, key);
+  const std::string at = json_key_where(where, key);
   if (v.is_number()) {
     width = height = side(v, at);
     return;
@@ -61,7 +45,7 @@ void get_channels(const json& j, const char* key, std::array<double, 3>& out, bo
                   const std::string& where) {
   if (!j.contains(key) || j[key].is_null()) return;
   const json& v = j[key];
-  const std::string at = key_where(where, key);
+  const std::string at = json_key_where(where, key);
   std::array<double, 3> values{};
   if (v.is_number()) {
     values.fill(v.get<double>());
@@ -81,19 +65,17 @@ void get_channels(const json& j, const char* key, std::array<double, 3>& out, bo
 }
 
 PreprocessConfig parse_hf(const json& j, PreprocessConfig c, bool deit, const std::string& where) {
-  c.do_resize = get_bool(j, "do_resize", c.do_resize, where);
+  c.do_resize = optional_field<bool>(j, "do_resize", c.do_resize, where);
   get_size(j, "size", c.resize_width, c.resize_height, where);
-  if (j.contains("resample") && !j["resample"].is_null()) {
-    if (!j["resample"].is_number_integer()) fail(key_where(where, "resample"), "must be a PIL resample code");
-    c.resample = filter_from_pil_code(j["resample"].get<int>(), key_where(where, "resample"));
-  }
+  c.resample = filter_from_pil_code(optional_field<int>(j, "resample", pil_code(c.resample), where),
+                                    json_key_where(where, "resample"));
   if (deit) {
-    c.do_center_crop = get_bool(j, "do_center_crop", c.do_center_crop, where);
+    c.do_center_crop = optional_field<bool>(j, "do_center_crop", c.do_center_crop, where);
     get_size(j, "crop_size", c.crop_width, c.crop_height, where);
   }
-  c.do_rescale = get_bool(j, "do_rescale", c.do_rescale, where);
-  c.rescale_factor = get_number(j, "rescale_factor", c.rescale_factor, where);
-  c.do_normalize = get_bool(j, "do_normalize", c.do_normalize, where);
+  c.do_rescale = optional_field<bool>(j, "do_rescale", c.do_rescale, where);
+  c.rescale_factor = optional_field<double>(j, "rescale_factor", c.rescale_factor, where);
+  c.do_normalize = optional_field<bool>(j, "do_normalize", c.do_normalize, where);
   get_channels(j, "image_mean", c.mean, false, where);
   get_channels(j, "image_std", c.std, true, where);
   return c;
@@ -103,7 +85,7 @@ PreprocessConfig parse_timm(const json& j, const std::string& where) {
   PreprocessConfig c = timm_eval_defaults(224);
   if (!j.contains("input_size")) fail(where, "a TimmEvalTransform needs \"input_size\"");
   const json& size = j["input_size"];
-  const std::string at = key_where(where, "input_size");
+  const std::string at = json_key_where(where, "input_size");
   if (size.is_number()) {
     c.input_width = c.input_height = side(size, at);
   } else if (size.is_array() && (size.size() == 2 || size.size() == 3)) {
@@ -114,23 +96,21 @@ PreprocessConfig parse_timm(const json& j, const std::string& where) {
   } else {
     fail(at, "must be [3, H, W], [H, W] or a number");
   }
-  if (j.contains("interpolation") && !j["interpolation"].is_null()) {
-    if (!j["interpolation"].is_string()) fail(key_where(where, "interpolation"), "must be a string");
-    c.resample = filter_from_name(j["interpolation"].get<std::string>(), key_where(where, "interpolation"));
-  }
-  c.crop_pct = get_number(j, "crop_pct", c.crop_pct, where);
-  if (!(c.crop_pct > 0.0) || c.crop_pct > 10.0) fail(key_where(where, "crop_pct"), "must be in (0, 10]");
+  c.resample = filter_from_name(optional_field<std::string>(j, "interpolation", filter_name(c.resample), where),
+                                json_key_where(where, "interpolation"));
+  c.crop_pct = optional_field<double>(j, "crop_pct", c.crop_pct, where);
+  if (!(c.crop_pct > 0.0) || c.crop_pct > 10.0) fail(json_key_where(where, "crop_pct"), "must be in (0, 10]");
   if (j.contains("crop_mode") && !j["crop_mode"].is_null()) {
     const json& m = j["crop_mode"];
     const std::string mode = m.is_string() ? m.get<std::string>() : std::string();
     if (mode == "center") c.crop_mode = TimmCropMode::Center;
     else if (mode == "squash") c.crop_mode = TimmCropMode::Squash;
     else if (mode == "border") c.crop_mode = TimmCropMode::Border;
-    else fail(key_where(where, "crop_mode"), "must be \"center\", \"squash\" or \"border\"");
+    else fail(json_key_where(where, "crop_mode"), "must be \"center\", \"squash\" or \"border\"");
   }
   if (j.contains("crop_border_pixels") && !j["crop_border_pixels"].is_null() &&
       !(j["crop_border_pixels"].is_number_integer() && j["crop_border_pixels"].get<int64_t>() == 0))
-    fail(key_where(where, "crop_border_pixels"), "trimming a border first is not supported");
+    fail(json_key_where(where, "crop_border_pixels"), "trimming a border first is not supported");
   get_channels(j, "mean", c.mean, false, where);
   get_channels(j, "std", c.std, true, where);
   return c;
@@ -179,8 +159,7 @@ PreprocessConfig preprocess_config_from_json(const json& j, const std::string& w
   std::string type;
   for (const char* key : {"image_processor_type", "feature_extractor_type"}) {
     if (!j.contains(key) || j[key].is_null()) continue;
-    if (!j[key].is_string()) fail(key_where(where, key), "must be a string");
-    type = j[key].get<std::string>();
+    type = json_as<std::string>(j[key], json_key_where(where, key));
     break;
   }
   if (type == "ViTImageProcessor" || type == "ViTImageProcessorFast" || type == "ViTFeatureExtractor")

@@ -1,9 +1,7 @@
 #include "engine/model/vit_config.h"
 
-#include <climits>
-#include <type_traits>
-
 #include "formats/error.h"
+#include "formats/json_file.h"
 
 namespace vit {
 
@@ -36,42 +34,12 @@ const char* name_of(const Named<Enum> (&table)[N], Enum value) {
   return "?";
 }
 
-// nlohmann's get<int>() is a plain cast: undefined behaviour for a float out of int's range,
-// and 16.5 or 2^32 + 16 would silently become 16. Only integers that fit are taken.
-bool fits_int(const nlohmann::json& v) {
-  if (v.is_number_unsigned()) return v.get<uint64_t>() <= INT_MAX;
-  return v.is_number_integer() && v.get<int64_t>() >= INT_MIN && v.get<int64_t>() <= INT_MAX;
-}
-
-template <typename T>
-T required(const nlohmann::json& json, const char* key, const std::string& where) {
-  auto it = json.find(key);
-  if (it == json.end() || it->is_null()) fail(where, std::string("missing \"") + key + "\"");
-  if constexpr (std::is_same_v<T, int>) {
-    if (!fits_int(*it))
-      fail(where, std::string("\"") + key + "\" must be a 32-bit integer, got " +
-                      (it->is_number() ? it->dump() : std::string("a ") + it->type_name()));
-  }
-  try {
-    return it->get<T>();
-  } catch (const nlohmann::json::exception&) {
-    fail(where, std::string("\"") + key + "\" has the wrong type");
-  }
-}
-
-template <typename T>
-T optional(const nlohmann::json& json, const char* key, T fallback, const std::string& where) {
-  auto it = json.find(key);
-  if (it == json.end() || it->is_null()) return fallback;
-  return required<T>(json, key, where);
-}
-
 void read_image_size(const nlohmann::json& json, VitConfig* config, const std::string& where) {
   auto it = json.find("image_size");
   if (it == json.end()) fail(where, "missing \"image_size\"");
-  if (fits_int(*it)) {
+  if (json_is_int(*it)) {
     config->image_height = config->image_width = it->get<int>();
-  } else if (it->is_array() && it->size() == 2 && fits_int((*it)[0]) && fits_int((*it)[1])) {
+  } else if (it->is_array() && it->size() == 2 && json_is_int((*it)[0]) && json_is_int((*it)[1])) {
     config->image_height = (*it)[0].get<int>();
     config->image_width = (*it)[1].get<int>();
   } else {
@@ -115,20 +83,20 @@ void VitConfig::validate(const std::string& where) const {
 
 VitConfig config_from_json(const nlohmann::json& json, const std::string& where) {
   if (!json.is_object()) fail(where, "config is not a JSON object");
-  const std::string model_type = optional<std::string>(json, "model_type", "", where);
+  const std::string model_type = optional_field<std::string>(json, "model_type", "", where);
   if (model_type != "vit" && model_type != "vitcpp" && model_type != "deit")
     fail(where, "model_type \"" + model_type + "\" is not a ViT (expected \"vit\" or \"vitcpp\")");
   VitConfig c;
-  c.num_channels = optional<int>(json, "num_channels", 3, where);
+  c.num_channels = optional_field<int>(json, "num_channels", 3, where);
   read_image_size(json, &c, where);
-  c.patch_size = required<int>(json, "patch_size", where);
-  c.hidden_size = required<int>(json, "hidden_size", where);
-  c.num_layers = required<int>(json, "num_hidden_layers", where);
-  c.num_heads = required<int>(json, "num_attention_heads", where);
-  c.intermediate_size = required<int>(json, "intermediate_size", where);
-  c.layer_norm_eps = static_cast<float>(optional<double>(json, "layer_norm_eps", 1e-12, where));
-  c.qkv_bias = optional<bool>(json, "qkv_bias", true, where);
-  c.activation = by_name(kActivations, optional<std::string>(json, "hidden_act", "gelu", where), "hidden_act", where);
+  c.patch_size = required_field<int>(json, "patch_size", where);
+  c.hidden_size = required_field<int>(json, "hidden_size", where);
+  c.num_layers = required_field<int>(json, "num_hidden_layers", where);
+  c.num_heads = required_field<int>(json, "num_attention_heads", where);
+  c.intermediate_size = required_field<int>(json, "intermediate_size", where);
+  c.layer_norm_eps = static_cast<float>(optional_field<double>(json, "layer_norm_eps", 1e-12, where));
+  c.qkv_bias = optional_field<bool>(json, "qkv_bias", true, where);
+  c.activation = by_name(kActivations, optional_field<std::string>(json, "hidden_act", "gelu", where), "hidden_act", where);
 
   if (json.contains("id2label") && json["id2label"].is_object()) {
     for (const auto& [key, value] : json["id2label"].items()) {
@@ -144,22 +112,22 @@ VitConfig config_from_json(const nlohmann::json& json, const std::string& where)
   const bool headless = architectures.is_array() && architectures.size() == 1 &&
                         architectures[0].is_string() &&
                         (architectures[0] == "ViTModel" || architectures[0] == "VitcppModel");
-  c.num_classes = optional<int>(json, "num_labels", headless ? 0 : static_cast<int>(c.id2label.size()), where);
+  c.num_classes = optional_field<int>(json, "num_labels", headless ? 0 : static_cast<int>(c.id2label.size()), where);
 
   if (model_type == "vitcpp") {
-    c.class_token = required<bool>(json, "class_token", where);
-    c.distillation_token = required<bool>(json, "distillation_token", where);
-    c.register_tokens = required<int>(json, "register_tokens", where);
-    c.pos_embed_covers_prefix = required<bool>(json, "pos_embed_covers_prefix", where);
-    c.patch_bias = required<bool>(json, "patch_bias", where);
-    c.qk_norm = required<bool>(json, "qk_norm", where);
-    c.layer_scale = required<bool>(json, "layer_scale", where);
-    c.norm_pre = required<bool>(json, "norm_pre", where);
-    c.final_norm = required<bool>(json, "final_norm", where);
-    c.fc_norm = required<bool>(json, "fc_norm", where);
-    c.pooling = by_name(kPoolings, required<std::string>(json, "pooling", where), "pooling", where);
-    c.num_classes = required<int>(json, "num_classes", where);
-    const std::string weights_dtype = optional<std::string>(json, "weights_dtype", "float32", where);
+    c.class_token = required_field<bool>(json, "class_token", where);
+    c.distillation_token = required_field<bool>(json, "distillation_token", where);
+    c.register_tokens = required_field<int>(json, "register_tokens", where);
+    c.pos_embed_covers_prefix = required_field<bool>(json, "pos_embed_covers_prefix", where);
+    c.patch_bias = required_field<bool>(json, "patch_bias", where);
+    c.qk_norm = required_field<bool>(json, "qk_norm", where);
+    c.layer_scale = required_field<bool>(json, "layer_scale", where);
+    c.norm_pre = required_field<bool>(json, "norm_pre", where);
+    c.final_norm = required_field<bool>(json, "final_norm", where);
+    c.fc_norm = required_field<bool>(json, "fc_norm", where);
+    c.pooling = by_name(kPoolings, required_field<std::string>(json, "pooling", where), "pooling", where);
+    c.num_classes = required_field<int>(json, "num_classes", where);
+    const std::string weights_dtype = optional_field<std::string>(json, "weights_dtype", "float32", where);
     if (weights_dtype != "float32" && weights_dtype != "int8")
       fail(where, "weights_dtype \"" + weights_dtype + "\" is not float32 or int8");
     c.int8_weights = weights_dtype == "int8";

@@ -3,6 +3,7 @@
 #include <set>
 
 #include "formats/error.h"
+#include "formats/text.h"
 
 namespace vit {
 
@@ -126,9 +127,7 @@ Floats dequantize_rows(const StoredTensor& q, const StoredTensor& scale, const s
 }
 
 bool is_packed_matrix(const WeightSlot& slot) {
-  const std::string suffix = ".weight";
-  return slot.shape.size() >= 2 && slot.name.size() > suffix.size() &&
-         slot.name.compare(slot.name.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return slot.shape.size() >= 2 && slot.name != ".weight" && ends_with(slot.name, ".weight");
 }
 
 VitWeights load_weights(const VitConfig& config,

@@ -111,6 +111,8 @@ TEST(PreprocessConfig, BadDocumentsAreRefusedWithTheKeyNamed) {
   };
   EXPECT_EQ(with("resample", 4), "cfg.json: \"resample\": PIL resample 4 (BOX) is not supported");
   EXPECT_NE(with("resample", 9).find("unknown PIL resample code 9"), std::string::npos);
+  // 2^32 + 2 would be code 2 (bilinear) after a plain cast.
+  EXPECT_EQ(with("resample", 4294967298ULL), "cfg.json: \"resample\": must be a 32-bit integer, got 4294967298");
   EXPECT_EQ(with("image_std", json::array({0.5, 0.0, 0.5})), "cfg.json: \"image_std\": must be finite and non-zero");
   EXPECT_NE(with("image_mean", json::array({0.5, 0.5})).find("a list of 3 numbers"), std::string::npos);
   EXPECT_NE(with("size", {{"shortest_edge", 224}}).find("shortest_edge"), std::string::npos);

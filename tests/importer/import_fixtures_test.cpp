@@ -6,9 +6,10 @@
 #include <gtest/gtest.h>
 
 #include "engine/model/model_folder.h"
-#include "importer/output_comparison.h"
 #include "formats/npy.h"
 #include "importer/import_checkpoint.h"
+#include "importer/output_comparison.h"
+#include "imported_model.h"
 #include "test_support/shared_data.h"
 
 namespace fs = std::filesystem;
@@ -56,11 +57,8 @@ TEST_P(ImportFixture, VerifiesAndTheWrittenFolderReproducesTimm) {
 
   // What vitrun does: load the written folder and run it on the reference input.
   const VitModel model = load_model(o.output_dir);
-  const NpyArray input = read_npy(o.reference_input);
-  const std::vector<float> pixels = input.tensor().to_float();
-  const ForwardResult r = model.forward(pixels.data(), static_cast<int>(input.shape[0]), static_cast<int>(input.shape[2]),
-                                        static_cast<int>(input.shape[3]),
-                                        kPreLogits | kFeatures | (model.config().num_classes ? kLogits : 0u));
+  const ForwardResult r = test::forward_on(model, o.reference_input,
+                                           kPreLogits | kFeatures | (model.config().num_classes ? kLogits : 0u));
   for (const ReferenceOutput& ref : o.references) {
     const std::vector<float> expected = read_npy(ref.path).tensor().to_float();
     const std::vector<float>& got = ref.kind == "logits" ? r.logits : ref.kind == "pre_logits" ? r.pre_logits : r.features;

@@ -20,10 +20,14 @@ std::string import_to_scratch(const std::string& checkpoint, const std::string& 
   return o.output_dir;
 }
 
-std::vector<float> logits_on(const VitModel& model, const std::string& pixels_npy) {
+ForwardResult forward_on(const VitModel& model, const std::string& pixels_npy, unsigned what) {
   const NpyArray input = read_npy(pixels_npy);
   const std::vector<float> pixels = input.tensor().to_float();
-  return model.forward(pixels.data(), int(input.shape[0]), int(input.shape[2]), int(input.shape[3]), kLogits).logits;
+  return model.forward(pixels.data(), int(input.shape[0]), int(input.shape[2]), int(input.shape[3]), what);
+}
+
+std::vector<float> logits_on(const VitModel& model, const std::string& pixels_npy) {
+  return forward_on(model, pixels_npy, kLogits).logits;
 }
 
 std::vector<float> fixture_logits(const VitModel& model, const std::string& fixture_name) {

@@ -11,6 +11,8 @@ namespace vit::test {
 // Imports `checkpoint` into <scratch_dir(scratch)>/model (as int8 when asked); a failed import
 // fails the calling test. Returns the folder.
 std::string import_to_scratch(const std::string& checkpoint, const std::string& scratch, bool int8 = false);
+// The outputs `what` (kLogits | kFeatures ...) of float32 [N, C, H, W] pixels.
+ForwardResult forward_on(const VitModel& model, const std::string& pixels_npy, unsigned what);
 // Logits of float32 [N, C, H, W] pixels.
 std::vector<float> logits_on(const VitModel& model, const std::string& pixels_npy);
 // Logits on a fixture's own input.npy.

@@ -246,6 +246,11 @@ TEST(ApplyModelArgs, RefusesWhatItCannotHonour) {
             std::string::npos);
   EXPECT_NE(error_of([&] { apply_model_args(base, json{{"img_size", {1, 2, 3}}}); }).find("img_size"),
             std::string::npos);
+  // Integers that a plain cast would turn into 16 (a plausible value) are refused.
+  EXPECT_EQ(error_of([&] { apply_model_args(base, json{{"embed_dim", 4294967312ULL}}); }),
+            "model_args.embed_dim: must be a 32-bit integer, got 4294967312");
+  EXPECT_NE(error_of([&] { apply_model_args(base, json{{"img_size", 4294967312ULL}}); }), "");
+  EXPECT_NE(error_of([&] { apply_model_args(base, json{{"depth", 12.5}}); }), "");
   EXPECT_NE(error_of([&] { apply_model_args(base, json{{"global_pool", "mean"}}); }).find("global_pool"),
             std::string::npos);
   EXPECT_NE(error_of([&] { apply_model_args(base, json{{"features_only", true}}); }).find("features_only"),
