@@ -129,23 +129,22 @@ void shorter_side_size(int in_w, int in_h, int shorter, int& out_w, int& out_h) 
   }
 }
 
+float normalized_level(uint8_t level, int channel, const PreprocessConfig& c) {
+  float x;
+  if (c.pipeline == PreprocessPipeline::TimmEval) x = static_cast<float>(level) / 255.0f;
+  else if (c.do_rescale) x = static_cast<float>(static_cast<double>(level) * c.rescale_factor);
+  else x = static_cast<float>(level);
+  if (c.do_normalize) x = (x - static_cast<float>(c.mean[channel])) / static_cast<float>(c.std[channel]);
+  return x;
+}
+
 std::vector<float> image_to_tensor(const Image& image, const PreprocessConfig& c) {
   const size_t plane = static_cast<size_t>(image.width) * image.height;
   std::vector<float> out(plane * 3);
-  const bool timm = c.pipeline == PreprocessPipeline::TimmEval;
   for (int ch = 0; ch < 3; ++ch) {
-    const float mean = static_cast<float>(c.mean[ch]);
-    const float std = static_cast<float>(c.std[ch]);
     // 256 possible inputs per channel: a table keeps the per-pixel work to one lookup.
     float table[256];
-    for (int v = 0; v < 256; ++v) {
-      float x;
-      if (timm) x = static_cast<float>(v) / 255.0f;
-      else if (c.do_rescale) x = static_cast<float>(static_cast<double>(v) * c.rescale_factor);
-      else x = static_cast<float>(v);
-      if (c.do_normalize) x = (x - mean) / std;
-      table[v] = x;
-    }
+    for (int v = 0; v < 256; ++v) table[v] = normalized_level(static_cast<uint8_t>(v), ch, c);
     float* dst = out.data() + plane * ch;
     const uint8_t* src = image.pixels.data() + ch;
     for (size_t i = 0; i < plane; ++i) dst[i] = table[src[i * 3]];

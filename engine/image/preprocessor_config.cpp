@@ -1,8 +1,10 @@
 #include "engine/image/preprocessor_config.h"
 
 #include <cmath>
+#include <sstream>
 #include <string>
 
+#include "engine/image/preprocess.h"
 #include "formats/error.h"
 #include "formats/json_file.h"
 
@@ -99,7 +101,11 @@ PreprocessConfig parse_timm(const json& j, const std::string& where) {
   c.resample = filter_from_name(optional_field<std::string>(j, "interpolation", filter_name(c.resample), where),
                                 json_key_where(where, "interpolation"));
   c.crop_pct = optional_field<double>(j, "crop_pct", c.crop_pct, where);
-  if (!(c.crop_pct > 0.0) || c.crop_pct > 10.0) fail(json_key_where(where, "crop_pct"), "must be in (0, 10]");
+  if (!(c.crop_pct >= 0.01 && c.crop_pct <= 10.0)) {
+    std::ostringstream got;
+    got << c.crop_pct;
+    fail(json_key_where(where, "crop_pct"), "must be in [0.01, 10], got " + got.str());
+  }
   if (j.contains("crop_mode") && !j["crop_mode"].is_null()) {
     const json& m = j["crop_mode"];
     const std::string mode = m.is_string() ? m.get<std::string>() : std::string();
@@ -154,7 +160,21 @@ PreprocessConfig timm_eval_defaults(int size) {
   return c;
 }
 
-PreprocessConfig preprocess_config_from_json(const json& j, const std::string& where) {
+namespace {
+
+// A mean, std or rescale factor that is finite as a double can still make a float32 pixel
+// value infinite or NaN (std 1e-300 is 0 in float32): every output would be NaN.
+PreprocessConfig with_finite_levels(PreprocessConfig c, const std::string& where) {
+  for (int channel = 0; channel < 3; ++channel)
+    for (int level : {0, 255}) {  // the extremes: every value is monotonic in the level
+      if (std::isfinite(normalized_level(static_cast<uint8_t>(level), channel, c))) continue;
+      fail(where, "normalisation (rescale_factor, mean, std) turns pixel level " + std::to_string(level) +
+                      " of channel " + std::to_string(channel) + " into a non-finite float32 value");
+    }
+  return c;
+}
+
+PreprocessConfig parse_any(const json& j, const std::string& where) {
   if (!j.is_object()) fail(where, "must be a JSON object");
   std::string type;
   for (const char* key : {"image_processor_type", "feature_extractor_type"}) {
@@ -171,6 +191,12 @@ PreprocessConfig preprocess_config_from_json(const json& j, const std::string& w
     fail(where, "names no \"image_processor_type\" (ViTImageProcessor, DeiTImageProcessor or TimmEvalTransform)");
   fail(where, "unsupported image_processor_type \"" + type +
                   "\" (supported: ViTImageProcessor, DeiTImageProcessor, TimmEvalTransform)");
+}
+
+}  // namespace
+
+PreprocessConfig preprocess_config_from_json(const json& j, const std::string& where) {
+  return with_finite_levels(parse_any(j, where), where);
 }
 
 PreprocessConfig load_preprocess_config(const std::string& model_dir) {

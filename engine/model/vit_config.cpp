@@ -47,6 +47,15 @@ void read_image_size(const nlohmann::json& json, VitConfig* config, const std::s
   }
 }
 
+// An id2label key as transformers writes it: a class index in plain decimal ("7", never "07",
+// " 7", "+7" or "0x7", which int() or stoi() would also take).
+int label_index(const std::string& key, const std::string& where) {
+  const bool decimal = !key.empty() && key.size() <= 9 && (key == "0" || key[0] != '0') &&
+                       key.find_first_not_of("0123456789") == std::string::npos;
+  if (!decimal) fail(where, "id2label key \"" + key + "\" is not a class index in plain decimal");
+  return std::stoi(key);
+}
+
 }  // namespace
 
 const char* pooling_name(Pooling pooling) { return name_of(kPoolings, pooling); }
@@ -101,11 +110,7 @@ VitConfig config_from_json(const nlohmann::json& json, const std::string& where)
   if (json.contains("id2label") && json["id2label"].is_object()) {
     for (const auto& [key, value] : json["id2label"].items()) {
       if (!value.is_string()) fail(where, "id2label values must be strings");
-      try {
-        c.id2label[std::stoi(key)] = value.get<std::string>();
-      } catch (const std::exception&) {
-        fail(where, "id2label key \"" + key + "\" is not an integer");
-      }
+      c.id2label[label_index(key, where)] = value.get<std::string>();
     }
   }
   const auto architectures = json.value("architectures", nlohmann::json::array());
