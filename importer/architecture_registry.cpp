@@ -1,6 +1,7 @@
 #include "importer/architecture_registry.h"
 
 #include <cstdlib>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
@@ -240,6 +241,12 @@ std::optional<TimmArchArgs> from_pattern(const std::string& name, const json& do
 
 std::string models_dir() {
   if (const char* env = std::getenv("VITCPP_MODELS_DIR"); env && *env) return env;
+  std::error_code error;
+  const std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", error);
+  if (!error) {
+    const std::filesystem::path installed = exe.parent_path().parent_path() / kInstalledModelsDir;
+    if (std::filesystem::is_regular_file(installed / "timm_architectures.json", error)) return installed.string();
+  }
   return VITCPP_MODELS_DIR;
 }
 

@@ -94,7 +94,11 @@ struct TimmArchArgs {
   std::optional<int> mlp_hidden() const;           // int(embed_dim * mlp_ratio)
 };
 
-// The models/ data folder: $VITCPP_MODELS_DIR when set, else the build's VITCPP_MODELS_DIR.
+// Where `cmake --install` puts the models/ data, relative to the install prefix.
+constexpr const char* kInstalledModelsDir = "share/vitcpp/models";
+// The models/ data folder: $VITCPP_MODELS_DIR when set; else, for an installed tool,
+// <prefix>/share/vitcpp/models (found from the running executable, bin/ beside share/); else
+// the source tree's models/ that the build was configured from.
 std::string models_dir();
 
 // Exact timm names (and timm's deprecated aliases) from the registry; otherwise, for a name

@@ -26,6 +26,8 @@ std::string fixtures_dir() {
 
 std::string fixture(const std::string& name) { return fixtures_dir() + "/" + name; }
 
+std::string build_dir() { return VITCPP_BINARY_DIR; }
+
 std::string tests_dir() { return (fs::path(VITCPP_SOURCE_DIR) / "tests").string(); }
 
 std::string test_data(const std::string& area) { return tests_dir() + "/" + area + "/data"; }

@@ -10,6 +10,7 @@ std::string fixtures_dir();
 std::string fixture(const std::string& name);  // fixtures_dir()/name
 // The checkout's tests/ folder, and its <area>/data folder (test_data("formats") + "/x.pkl").
 std::string tests_dir();
+std::string build_dir();  // the build tree the tests were built in
 std::string test_data(const std::string& area);
 // A fresh, empty folder under the build tree for the calling test.
 std::string scratch_dir(const std::string& name);
