@@ -1,4 +1,5 @@
 // vitimport: timm checkpoint -> verified engine run -> Hugging Face ViT folder.
+#include <new>
 #include <iostream>
 
 #include "command_line.h"
@@ -62,6 +63,7 @@ exit codes: 0 ok, 1 verification failed (nothing written), 2 bad input
 
 int main(int argc, char** argv) {
   vit::exec_with_engine_environment(argv);
+  std::string subject = "the import";  // named when memory runs out
   try {
     vit::CommandLine cl(argc, argv, kUsage,
                         {"--checkpoint", "--out", "--pytorch_dump_folder_path", "--vit_name", "--timm-config",
@@ -83,6 +85,7 @@ int main(int argc, char** argv) {
     if (o.checkpoint.empty() && cl.positional().size() == 1) o.checkpoint = cl.positional()[0];
     else if (!cl.positional().empty()) vit::fail("", "unexpected argument " + cl.positional()[0]);
     if (o.checkpoint.empty()) vit::fail("", "--checkpoint is required (see --help)");
+    subject = o.checkpoint;
     o.output_dir = cl.get("--out", cl.get("--pytorch_dump_folder_path"));
     o.vit_name = cl.get("--vit_name");
     o.timm_config_path = cl.get("--timm-config");
@@ -129,6 +132,9 @@ int main(int argc, char** argv) {
       }
     }
     return 0;
+  } catch (const std::bad_alloc&) {
+    std::cerr << "vitimport: " << subject << ": out of memory\n";
+    return 2;
   } catch (const std::exception& e) {
     std::cerr << "vitimport: " << e.what() << "\n";
     return 2;

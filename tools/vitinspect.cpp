@@ -2,6 +2,7 @@
 // (zip or legacy), .safetensors, .npy or .npz file, and a checkpoint's other contents.
 #include <cstdio>
 #include <cstring>
+#include <new>
 #include <iostream>
 #include <string>
 
@@ -116,6 +117,10 @@ int main(int argc, char** argv) {
   } catch (const vit::Error& e) {
     std::cout.flush();
     std::cerr << "vitinspect: " << e.what() << "\n";
+    return 2;
+  } catch (const std::bad_alloc&) {
+    std::cout.flush();
+    std::cerr << "vitinspect: " << path << ": out of memory\n";
     return 2;
   } catch (const std::exception& e) {
     std::cout.flush();

@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <new>
 #include <iostream>
 #include <map>
 
@@ -174,6 +175,7 @@ int run_images(const vitcpp::Model& model, const vit::CommandLine& cl) {
 
 int main(int argc, char** argv) {
   vit::exec_with_engine_environment(argv);
+  std::string model_dir;  // named when memory runs out
   try {
     vit::CommandLine cl(argc, argv, kUsage,
                         {"--model", "--input", "--output", "--output-kind", "--threads", "--topk", "--embed",
@@ -184,6 +186,7 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (!cl.has("--model")) vit::fail("", "--model is required (see --help)");
+    model_dir = cl.get("--model");
     vitcpp::Model::set_threads(cl.get_int("--threads", 0));
     const std::string dtype = cl.get("--dtype", "auto");
     const std::map<std::string, vitcpp::Dtype> dtypes = {{"auto", vitcpp::Dtype::Auto}, {"f32", vitcpp::Dtype::F32},
@@ -193,6 +196,9 @@ int main(int argc, char** argv) {
     const std::string cache = cl.has("--no-cache") ? "" : cl.get("--cache", vitcpp::default_packed_cache_dir());
     const vitcpp::Model model = vitcpp::Model::load(cl.get("--model"), dtypes.at(dtype), cache);
     return cl.has("--input") ? run_pixels(model, cl) : run_images(model, cl);
+  } catch (const std::bad_alloc&) {
+    std::cerr << "vitrun: " << model_dir << ": out of memory while loading or running the model\n";
+    return 2;
   } catch (const std::exception& e) {
     std::cerr << "vitrun: " << e.what() << "\n";
     return 2;
