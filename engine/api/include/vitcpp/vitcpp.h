@@ -50,8 +50,8 @@ enum Output : unsigned { kLogits = 1u, kEmbeddings = 2u, kFeatures = 4u };
 //   INT8  int8 weights (per output channel) x int8 activations (per token), int32
 //         accumulation (AVX512-VNNI or AMX); qkv in bfloat16, patch embedding and heads float32.
 //   Auto  INT8 for folders written by `vitimport --dtype int8`, F32 otherwise.
-// BF16 and INT8 are about 2x faster than F32 on ViT-B; logits agree with F32 to cosine >= 0.999
-// on the test fixtures.
+// BF16 and INT8 logits agree with F32 to cosine >= 0.999 on the test fixtures; their speed is
+// measured with bench/ (README "Speed").
 enum class Dtype { Auto, F32, BF16, INT8 };
 
 class VITCPP_API Model {
@@ -59,8 +59,8 @@ class VITCPP_API Model {
   // Reads <folder>/config.json, model.safetensors and preprocessor_config.json.
   // packed_cache_dir: where to keep the weights packed for this CPU between runs (one file per
   // folder and dtype, at most the size of the float32 weights; written on the first load, mapped
-  // by later ones, rewritten when the weights change). Loading a ViT-B then takes about 20 ms
-  // instead of 230 ms or more. Empty: pack on every load. default_packed_cache_dir() is a good choice.
+  // by later ones, rewritten when the weights change; README "Speed" gives the load times).
+  // Empty: pack on every load. default_packed_cache_dir() is a good choice.
   static Model load(const std::string& folder, Dtype dtype = Dtype::Auto, const std::string& packed_cache_dir = "");
 
   int num_classes() const;  // 0 for a feature extractor
