@@ -39,12 +39,10 @@ bool looks_like_legacy_torch(ByteView bytes) {
   }
 }
 
-TorchCheckpoint read_legacy_torch(ByteView bytes, const std::string& where, const TorchLoadOptions& options) {
-  TorchCheckpoint out;
-  out.format = "legacy";
-  const std::string pkl_where = where + ": legacy stream";
-  Unpickler u(bytes, pkl_where, options.limits);
-  u.set_scan_mode(options.scan);
+namespace {
+
+// The header pickles: magic number, protocol version, sys-info (little-endian only).
+void read_legacy_header(Unpickler& u, const std::string& where) {
   if (!is_magic(u.load())) fail(where, "not a legacy torch.save stream (wrong magic number)");
   const PickleValue version = u.load();
   if (!version.is_int() || version.as_int() != kProtocolVersion)
@@ -54,10 +52,11 @@ TorchCheckpoint read_legacy_torch(ByteView bytes, const std::string& where, cons
   if (auto little = sys_info.find("little_endian"))
     if (little->kind() == PickleKind::Bool && !little->as_bool())
       fail(where, "big-endian legacy checkpoints are not supported");
+}
 
-  // Pass 1 only learns each storage's element type and where the object pickle ends; the
-  // data section that the tensors need comes after it.
-  const size_t object_start = u.position();
+// Pass 1 over the object pickle only learns each storage's element type; the data section
+// that the tensors need comes after it.
+std::map<std::string, StorageData> storage_types(Unpickler& u, const std::string& pkl_where) {
   std::map<std::string, StorageData> storages;
   u.set_persistent_load([&](PickleBuilder& b, const PickleValue& pid) {
     StorageRef ref = parse_storage_id(pid, pkl_where);
@@ -68,16 +67,18 @@ TorchCheckpoint read_legacy_torch(ByteView bytes, const std::string& where, cons
     return b.none();
   });
   u.load();
-  const PickleValue keys = u.load();
-  if (keys.kind() != PickleKind::List) fail(where, "legacy storage key list is not a list");
+  return storages;
+}
 
-  size_t pos = u.position();
+// The data section: for each key in order, an element count and the storage's bytes.
+void read_storage_data(ByteView bytes, size_t pos, const PickleValue& keys, std::map<std::string, StorageData>* storages,
+                       const std::string& where) {
   for (const PickleValue& key_value : keys.items()) {
     const std::string raw_key = key_value.is_int() ? std::to_string(key_value.as_int())
                                                    : key_value.as_str(where + ": storage key");
     const std::string key = pickle_text::printable(raw_key);
-    auto it = storages.find(raw_key);
-    if (it == storages.end()) fail(where, "data for storage '" + key + "' that no tensor uses");
+    auto it = storages->find(raw_key);
+    if (it == storages->end()) fail(where, "data for storage '" + key + "' that no tensor uses");
     StorageData& s = it->second;
     if (s.has_data) fail(where, "storage '" + key + "' has data twice");
     if (bytes.size - pos < 8) fail(where, "truncated: storage '" + key + "' has no element count");
@@ -95,6 +96,34 @@ TorchCheckpoint read_legacy_torch(ByteView bytes, const std::string& where, cons
     s.has_data = true;
     pos += static_cast<size_t>(count) * item;
   }
+}
+
+// A storage id of pass 2: the root storage, or a (view_key, offset, size) slice of it in elements.
+PickleValue storage_value(PickleBuilder& b, const StorageRef& ref, const StorageData& s, PickleValue root,
+                          const std::string& pkl_where) {
+  if (ref.view_metadata.is_none()) return root;
+  const PickleValue& view = ref.view_metadata;
+  if (view.kind() != PickleKind::Tuple || view.size() != 3) fail(pkl_where, "malformed storage view");
+  const int64_t offset = view.item(1).as_int(pkl_where), size = view.item(2).as_int(pkl_where);
+  const int64_t numel = static_cast<int64_t>(s.bytes.size / dtype_size(s.dtype));
+  if (offset < 0 || size < 0 || offset > numel || size > numel - offset)
+    fail(pkl_where, "storage view outside storage '" + ref.key + "'");
+  const size_t item = dtype_size(s.dtype);
+  return make_storage(b, s.dtype, s.bytes.slice(static_cast<size_t>(offset) * item, static_cast<size_t>(size) * item, pkl_where));
+}
+
+}  // namespace
+
+TorchCheckpoint read_legacy_torch(ByteView bytes, const std::string& where, const TorchLoadOptions& options) {
+  const std::string pkl_where = where + ": legacy stream";
+  Unpickler u(bytes, pkl_where, options.limits);
+  u.set_scan_mode(options.scan);
+  read_legacy_header(u, where);
+  const size_t object_start = u.position();
+  std::map<std::string, StorageData> storages = storage_types(u, pkl_where);
+  const PickleValue keys = u.load();
+  if (keys.kind() != PickleKind::List) fail(where, "legacy storage key list is not a list");
+  read_storage_data(bytes, u.position(), keys, &storages, where);
 
   // Pass 2: the object pickle again, now with every storage's bytes.
   Unpickler objects(bytes, pkl_where, options.limits);
@@ -106,23 +135,14 @@ TorchCheckpoint read_legacy_torch(ByteView bytes, const std::string& where, cons
     const StorageData& s = storages.at(ref.key);  // pass 1 saw every id
     if (!s.has_data) fail(where, "storage '" + ref.key + "' has no data");
     auto it = made.find(ref.key);
-    PickleValue root = it != made.end() ? it->second : make_storage(b, s.dtype, s.bytes);
-    if (it == made.end()) made.emplace(ref.key, root);
-    if (ref.view_metadata.is_none()) return root;
-    // (view_key, offset, size): a slice of the root storage, in elements.
-    const PickleValue& view = ref.view_metadata;
-    if (view.kind() != PickleKind::Tuple || view.size() != 3) fail(pkl_where, "malformed storage view");
-    const int64_t offset = view.item(1).as_int(pkl_where), size = view.item(2).as_int(pkl_where);
-    const int64_t numel = static_cast<int64_t>(s.bytes.size / dtype_size(s.dtype));
-    if (offset < 0 || size < 0 || offset > numel || size > numel - offset)
-      fail(pkl_where, "storage view outside storage '" + ref.key + "'");
-    const size_t item = dtype_size(s.dtype);
-    return make_storage(b, s.dtype,
-                        s.bytes.slice(static_cast<size_t>(offset) * item, static_cast<size_t>(size) * item, where));
+    if (it == made.end()) it = made.emplace(ref.key, make_storage(b, s.dtype, s.bytes)).first;
+    return storage_value(b, ref, s, it->second, pkl_where);
   });
   objects.set_call_handler([&](PickleBuilder& b, const PickleValue& callable, const PickleValue& args) {
     return call_torch_global(b, callable, args, pkl_where);
   });
+  TorchCheckpoint out;
+  out.format = "legacy";
   out.value = objects.load();
   out.refused_globals = objects.refused_globals();
   return out;

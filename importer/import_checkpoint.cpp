@@ -5,8 +5,8 @@
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 
-#include "importer/hf_compatibility.h"
 #include "engine/model/model_folder.h"
 #include "engine/model/vit_model.h"
 #include "formats/error.h"
@@ -14,6 +14,7 @@
 #include "formats/npy.h"
 #include "formats/text.h"
 #include "importer/checkpoint_source.h"
+#include "importer/hf_compatibility.h"
 #include "importer/int8_export.h"
 #include "importer/label_names.h"
 #include "importer/model_folder_writer.h"
@@ -127,19 +128,17 @@ std::string reference_kind_from_name(const std::string& path) {
   return "";
 }
 
-ImportReport import_checkpoint(const ImportOptions& options, std::ostream& log) {
-  ImportReport report;
-  if (!options.output_dir.empty()) {
-    std::vector<std::string> inputs = {options.checkpoint, options.timm_config_path, options.reference_input};
-    for (const ReferenceOutput& ref : options.references) inputs.push_back(ref.path);
-    check_output_folder(options.output_dir, inputs, options.overwrite_any_folder);
-  }
-  SourceOptions source_options;
-  source_options.use_ema = options.use_ema;
-  CheckpointSource source = open_checkpoint(options.checkpoint, source_options);
-  log << "weights: " << source.selection << " (" << source.tensors.size() << " tensors)\n";
-  for (const std::string& note : source.notes) log << "note: " << note << "\n";
+namespace {
 
+void check_output_against_inputs(const ImportOptions& options) {
+  if (options.output_dir.empty()) return;
+  std::vector<std::string> inputs = {options.checkpoint, options.timm_config_path, options.reference_input};
+  for (const ReferenceOutput& ref : options.references) inputs.push_back(ref.path);
+  check_output_folder(options.output_dir, inputs, options.overwrite_any_folder);
+}
+
+// Every source of architectural facts about the checkpoint, a given --timm-config included.
+ArchitectureInputs architecture_inputs(const CheckpointSource& source, const ImportOptions& options) {
   ArchitectureInputs inputs;
   inputs.timm_config = source.timm_config;
   inputs.timm_config_path = source.config_path;
@@ -154,11 +153,14 @@ ImportReport import_checkpoint(const ImportOptions& options, std::ostream& log) 
   inputs.checkpoint_arch = source.arch;
   inputs.checkpoint_model_kwargs = source.arch_kwargs;
   inputs.overrides = options.overrides;
-  const StateDictFacts facts = read_state_dict_facts(source.tensors, source.weights_path);
-  report.architecture = resolve_architecture(facts, inputs, source.weights_path);
-  ResolvedArchitecture& arch = report.architecture;
-  for (const std::string& note : arch.notes) log << "note: " << note << "\n";
+  return inputs;
+}
 
+ResolvedArchitecture resolve(const CheckpointSource& source, const ImportOptions& options, std::ostream& log) {
+  const ArchitectureInputs inputs = architecture_inputs(source, options);
+  const StateDictFacts facts = read_state_dict_facts(source.tensors, source.weights_path);
+  ResolvedArchitecture arch = resolve_architecture(facts, inputs, source.weights_path);
+  for (const std::string& note : arch.notes) log << "note: " << note << "\n";
   if (options.hf_only) {
     const std::vector<std::string> reasons = hf_incompatibilities(arch.name, arch.config);
     if (!reasons.empty()) fail(options.checkpoint, reasons.front());
@@ -166,58 +168,89 @@ ImportReport import_checkpoint(const ImportOptions& options, std::ostream& log) 
   LabelChoice labels = choose_labels(arch.config.num_classes, inputs.timm_config);
   arch.config.id2label = labels.id2label;
   if (!labels.source.empty()) log << "labels: " << labels.source << "\n";
+  return arch;
+}
 
-  const VitConfig& config = arch.config;
-  log << "model: " << (arch.name.empty() ? std::string("(unnamed)") : arch.name) << ", " << config.hidden_size
-      << " wide, " << config.num_layers << " layers, " << config.num_heads << " heads, " << config.image_height << "x"
-      << config.image_width << " patch " << config.patch_size << ", " << config.num_classes << " classes, "
-      << (hf_incompatibilities("", config).empty() ? "transformers ViT layout" : "vitcpp layout (transformers' ViT cannot express it)")
+void log_model(const ResolvedArchitecture& arch, std::ostream& log) {
+  const VitConfig& c = arch.config;
+  log << "model: " << (arch.name.empty() ? std::string("(unnamed)") : arch.name) << ", " << c.hidden_size
+      << " wide, " << c.num_layers << " layers, " << c.num_heads << " heads, " << c.image_height << "x"
+      << c.image_width << " patch " << c.patch_size << ", " << c.num_classes << " classes, "
+      << (hf_incompatibilities("", c).empty() ? "transformers ViT layout"
+                                              : "vitcpp layout (transformers' ViT cannot express it)")
       << "\n";
+}
 
-  FloatTensors tensors = rename_timm_tensors(source.tensors, config, source.weights_path);
+VitModel model_from(const VitConfig& c, const std::map<std::string, StoredTensor>& views, Precision precision,
+                    const std::string& where) {
   std::vector<std::string> names;
-  for (const auto& entry : tensors) names.push_back(entry.first);
-  auto model_from = [&](const VitConfig& c, const std::map<std::string, StoredTensor>& views, Precision precision) {
-    std::vector<std::string> view_names;
-    for (const auto& entry : views) view_names.push_back(entry.first);
-    auto find = [&](const std::string& n) { auto it = views.find(n); return it == views.end() ? nullptr : &it->second; };
-    return VitModel(c, load_weights(c, find, view_names, source.weights_path), precision);
-  };
-  VitModel model = model_from(config, tensor_views(tensors, {}), Precision::F32);
+  for (const auto& entry : views) names.push_back(entry.first);
+  auto find = [&](const std::string& n) { auto it = views.find(n); return it == views.end() ? nullptr : &it->second; };
+  return VitModel(c, load_weights(c, find, names, where), precision);
+}
 
-  const Pixels pixels = options.reference_input.empty() ? deterministic_pixels(config)
-                                                        : read_pixels(options.reference_input, config.num_channels);
-  const ForwardResult outputs = run_all(model, pixels);
-  report.verification = verify(model, outputs, options);
-  for (const VerificationResult& v : report.verification) {
+bool log_verification(const std::vector<VerificationResult>& results, std::ostream& log) {
+  bool passed = true;
+  for (const VerificationResult& v : results) {
     log << "verify " << v.kind << " vs " << v.path << ": " << describe(v.comparison)
         << (v.comparison.passed ? "  OK" : "  FAILED") << "\n";
-    report.verified = report.verified && v.comparison.passed;
+    passed = passed && v.comparison.passed;
   }
-  if (report.verification.empty()) log << "verify: no reference outputs given; checking the written folder only\n";
+  if (results.empty()) log << "verify: no reference outputs given; checking the written folder only\n";
+  return passed;
+}
+
+// The int8 folder's outputs on the verification pixels, or nothing when they fall below
+// kInt8MinCosine of the float32 engine's (the folder is then not written).
+std::optional<ForwardResult> int8_outputs(VitConfig* config, FloatTensors* tensors, Int8Matrices* int8,
+                                          const ForwardResult& f32, const Pixels& pixels, const std::string& where,
+                                          std::ostream& log) {
+  config->int8_weights = true;
+  *int8 = quantize_storable_matrices(*config, tensors);
+  ForwardResult q = run_all(model_from(*config, tensor_views(*tensors, *int8), Precision::Int8, where), pixels);
+  const bool logits = config->num_classes > 0;
+  const double cosine = min_row_cosine(logits ? f32.logits : f32.pre_logits, logits ? q.logits : q.pre_logits, f32.batch);
+  const bool close = cosine >= kInt8MinCosine;
+  log << "int8: " << (logits ? "logits" : "pre_logits") << " cosine vs float32 " << cosine << " (lowest over "
+      << f32.batch << (f32.batch == 1 ? " image" : " images") << "; at least " << kInt8MinCosine << " required)"
+      << (close ? "  OK" : "  FAILED") << "\n";
+  log << "int8: proj/fc1/fc2 stored as int8, so the folder is in the vitcpp layout (transformers cannot load it)\n";
+  if (!close) return std::nullopt;
+  return q;
+}
+
+}  // namespace
+
+ImportReport import_checkpoint(const ImportOptions& options, std::ostream& log) {
+  check_output_against_inputs(options);
+  SourceOptions source_options;
+  source_options.use_ema = options.use_ema;
+  CheckpointSource source = open_checkpoint(options.checkpoint, source_options);
+  log << "weights: " << source.selection << " (" << source.tensors.size() << " tensors)\n";
+  for (const std::string& note : source.notes) log << "note: " << note << "\n";
+  ImportReport report;
+  report.architecture = resolve(source, options, log);
+  const ResolvedArchitecture& arch = report.architecture;
+  log_model(arch, log);
+
+  FloatTensors tensors = rename_timm_tensors(source.tensors, arch.config, source.weights_path);
+  VitModel model = model_from(arch.config, tensor_views(tensors, {}), Precision::F32, source.weights_path);
+  const Pixels pixels = options.reference_input.empty() ? deterministic_pixels(arch.config)
+                                                        : read_pixels(options.reference_input, arch.config.num_channels);
+  const ForwardResult outputs = run_all(model, pixels);
+  report.verification = verify(model, outputs, options);
+  report.verified = log_verification(report.verification, log);
   if (report.verified && !options.allow_nonfinite) refuse_non_finite(tensors, source.weights_path);
   if (!report.verified || options.output_dir.empty()) return report;
 
-  // int8: the folder must stay within the accuracy bound of the float32 engine.
-  VitConfig written_config = config;
+  VitConfig written_config = arch.config;
   Int8Matrices int8;
   ForwardResult written_outputs = outputs;
   if (options.int8) {
-    written_config.int8_weights = true;
-    int8 = quantize_storable_matrices(written_config, &tensors);
-    written_outputs = run_all(model_from(written_config, tensor_views(tensors, int8), Precision::Int8), pixels);
-    const bool logits = config.num_classes > 0;
-    const double cosine = min_row_cosine(logits ? outputs.logits : outputs.pre_logits,
-                                         logits ? written_outputs.logits : written_outputs.pre_logits, outputs.batch);
-    const bool close = cosine >= kInt8MinCosine;
-    log << "int8: " << (logits ? "logits" : "pre_logits") << " cosine vs float32 " << cosine << " (lowest over "
-        << outputs.batch << (outputs.batch == 1 ? " image" : " images") << "; at least " << kInt8MinCosine
-        << " required)" << (close ? "  OK" : "  FAILED") << "\n";
-    log << "int8: proj/fc1/fc2 stored as int8, so the folder is in the vitcpp layout (transformers cannot load it)\n";
-    if (!close) {
-      report.verified = false;
-      return report;
-    }
+    std::optional<ForwardResult> q = int8_outputs(&written_config, &tensors, &int8, outputs, pixels, source.weights_path, log);
+    report.verified = q.has_value();
+    if (!q) return report;
+    written_outputs = std::move(*q);
   }
 
   FolderContents contents{written_config, &tensors, processor_config(arch, options.processor), {}, &int8};

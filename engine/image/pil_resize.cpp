@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/image/image_decode.h"
 #include "formats/error.h"
 
 namespace vit {
@@ -133,6 +134,14 @@ Image resize_image(const Image& image, int width, int height, ResampleFilter fil
     fail("resize", "cannot resize an empty " + std::to_string(image.width) + "x" +
                        std::to_string(image.height) + " image");
   if (width == image.width && height == image.height) return image;
+  // The horizontal pass runs first, over every row: a 1 x 300000 image resized to 224 x 224
+  // needs a 224 x 300000 intermediate, bounded like any decoded image.
+  const uint64_t largest = std::max(static_cast<uint64_t>(width) * static_cast<uint64_t>(image.height),
+                                    static_cast<uint64_t>(width) * static_cast<uint64_t>(height));
+  if (largest > kDefaultMaxImagePixels)
+    fail("resize", "resizing " + std::to_string(image.width) + "x" + std::to_string(image.height) + " to " +
+                       std::to_string(width) + "x" + std::to_string(height) + " needs " + std::to_string(largest) +
+                       " pixels at once, over the limit of " + std::to_string(kDefaultMaxImagePixels));
   if (filter == ResampleFilter::Nearest) return resize_nearest(image, width, height);
   if (height == image.height) return resize_horizontal(image, width, filter);
   if (width == image.width) return resize_vertical(image, height, filter);

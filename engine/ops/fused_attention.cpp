@@ -1,10 +1,13 @@
 #include "engine/ops/fused_attention.h"
 
 // GCC 12's AVX-512 headers leave a dummy operand uninitialised inside intrinsics such as
-// _mm512_max_ps (GCC bug 105593); the warning is about the header, not this code.
+// _mm512_max_ps (GCC bug 105593); the warning is about the header, not this code, and is
+// silenced for the header's lines only.
+#pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
+#pragma GCC diagnostic pop
 
 #include <algorithm>
 #include <cmath>

@@ -1,5 +1,5 @@
 // Memory in transparent huge pages. On virtual machines every page fault is expensive (tens of
-// microseconds on the project's VM), so buffers that are large and touched soon after being
+// microseconds measured on a 2-core cloud VM), so buffers that are large and touched soon after being
 // allocated (packed weights, activations) fault in 2 MiB at a time instead of 4 KiB.
 #pragma once
 #include <cstddef>

@@ -209,4 +209,15 @@ TEST(ImageResize, RefusesEmptySizes) {
 }
 
 }  // namespace
+TEST(PilResize, IntermediatesOverThePixelLimitAreRefusedBeforeAllocating) {
+  const Image thin(1, 300000);  // its 224-wide horizontal pass would be 67.2 million pixels
+  try {
+    resize_image(thin, 224, 224, ResampleFilter::Bilinear);
+    ADD_FAILURE() << "resized";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("needs 67200000 pixels at once"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(resize_image(Image(1, 50000), 224, 224, ResampleFilter::Bilinear).width, 224);
+}
+
 }  // namespace vit
