@@ -89,89 +89,108 @@ uint32_t crc32_zeros(uint64_t count) {
   return static_cast<uint32_t>(c);
 }
 
+namespace {
+
+// What the local header, data descriptor and central record of one entry say.
+struct EntryFacts {
+  std::string payload;
+  uint32_t crc;
+  uint64_t csize, usize, offset;
+  uint16_t flags;
+};
+
+EntryFacts facts_of(const ZipBuildEntry& e, uint64_t position) {
+  EntryFacts f;
+  f.payload = e.payload ? *e.payload : (e.method == 8 ? deflate_raw(e.data) : e.data);
+  f.crc = e.crc ? *e.crc : crc_of(e.data);
+  f.csize = e.compressed_size ? *e.compressed_size : f.payload.size();
+  f.usize = e.uncompressed_size ? *e.uncompressed_size : e.data.size();
+  f.offset = e.local_offset ? *e.local_offset : position;
+  f.flags = static_cast<uint16_t>(e.extra_flags | (e.data_descriptor ? 8 : 0) | 0x800);
+  return f;
+}
+
+void put_local_entry(std::string& out, const ZipBuildEntry& e, const EntryFacts& f) {
+  const std::string& lname = e.local_name ? *e.local_name : e.name;
+  const bool local64 = (e.zip64 || e.zip64_local_only) && !e.data_descriptor;
+  const std::string extra = local64 ? zip64_extra({f.usize, f.csize}) : "";
+  put32(out, 0x04034b50);
+  put16(out, e.zip64 ? 45 : 20);
+  put16(out, f.flags);
+  put16(out, e.method);
+  put16(out, 0);
+  put16(out, 0x21);
+  put32(out, e.data_descriptor ? 0 : f.crc);
+  put32(out, e.data_descriptor ? 0 : (local64 ? kEscape32 : f.csize));
+  put32(out, e.data_descriptor ? 0 : (local64 ? kEscape32 : f.usize));
+  put16(out, lname.size());
+  put16(out, extra.size());
+  out += lname + extra + f.payload;
+  if (!e.data_descriptor) return;
+  put32(out, 0x08074b50);
+  put32(out, f.crc);
+  if (e.zip64) {
+    put64(out, f.csize);
+    put64(out, f.usize);
+  } else {
+    put32(out, f.csize);
+    put32(out, f.usize);
+  }
+}
+
+void put_central_record(std::string& central, const ZipBuildEntry& e, const EntryFacts& f) {
+  const std::string extra = e.zip64 ? zip64_extra({f.usize, f.csize, f.offset}) : "";
+  put32(central, 0x02014b50);
+  put16(central, 0x031e);
+  put16(central, e.zip64 ? 45 : 20);
+  put16(central, f.flags);
+  put16(central, e.method);
+  put16(central, 0);
+  put16(central, 0x21);
+  put32(central, f.crc);
+  put32(central, e.zip64 ? kEscape32 : f.csize);
+  put32(central, e.zip64 ? kEscape32 : f.usize);
+  put16(central, e.name.size());
+  put16(central, extra.size());
+  put16(central, 0);
+  put16(central, 0);
+  put16(central, 0);
+  put32(central, 0);
+  put32(central, e.zip64 ? kEscape32 : f.offset);
+  central += e.name + extra;
+}
+
+void put_zip64_end(std::string& out, uint64_t count, uint64_t central_size, uint64_t cd_offset) {
+  const uint64_t record = out.size();
+  put32(out, 0x06064b50);
+  put64(out, 44);
+  put16(out, 45);
+  put16(out, 45);
+  put32(out, 0);
+  put32(out, 0);
+  put64(out, count);
+  put64(out, count);
+  put64(out, central_size);
+  put64(out, cd_offset);
+  put32(out, 0x07064b50);
+  put32(out, 0);
+  put64(out, record);
+  put32(out, 1);
+}
+
+}  // namespace
+
 std::string build_zip(const std::vector<ZipBuildEntry>& entries, const ZipBuildOptions& options) {
-  std::string out;
-  std::string central;
+  std::string out, central;
   for (const ZipBuildEntry& e : entries) {
-    const std::string payload = e.payload ? *e.payload : (e.method == 8 ? deflate_raw(e.data) : e.data);
-    const uint32_t crc = e.crc ? *e.crc : crc_of(e.data);
-    const uint64_t csize = e.compressed_size ? *e.compressed_size : payload.size();
-    const uint64_t usize = e.uncompressed_size ? *e.uncompressed_size : e.data.size();
-    const uint64_t offset = e.local_offset ? *e.local_offset : out.size();
-    const uint16_t flags = static_cast<uint16_t>(e.extra_flags | (e.data_descriptor ? 8 : 0) | 0x800);
-
-    if (!e.omit_local) {
-      const std::string& lname = e.local_name ? *e.local_name : e.name;
-      const bool local64 = (e.zip64 || e.zip64_local_only) && !e.data_descriptor;
-      std::string extra = local64 ? zip64_extra({usize, csize}) : "";
-      put32(out, 0x04034b50);
-      put16(out, e.zip64 ? 45 : 20);
-      put16(out, flags);
-      put16(out, e.method);
-      put16(out, 0);
-      put16(out, 0x21);
-      put32(out, e.data_descriptor ? 0 : crc);
-      put32(out, e.data_descriptor ? 0 : (local64 ? kEscape32 : csize));
-      put32(out, e.data_descriptor ? 0 : (local64 ? kEscape32 : usize));
-      put16(out, lname.size());
-      put16(out, extra.size());
-      out += lname;
-      out += extra;
-      out += payload;
-      if (e.data_descriptor) {
-        put32(out, 0x08074b50);
-        put32(out, crc);
-        if (e.zip64) {
-          put64(out, csize);
-          put64(out, usize);
-        } else {
-          put32(out, csize);
-          put32(out, usize);
-        }
-      }
-    }
-
-    std::string extra = e.zip64 ? zip64_extra({usize, csize, offset}) : "";
-    put32(central, 0x02014b50);
-    put16(central, 0x031e);
-    put16(central, e.zip64 ? 45 : 20);
-    put16(central, flags);
-    put16(central, e.method);
-    put16(central, 0);
-    put16(central, 0x21);
-    put32(central, crc);
-    put32(central, e.zip64 ? kEscape32 : csize);
-    put32(central, e.zip64 ? kEscape32 : usize);
-    put16(central, e.name.size());
-    put16(central, extra.size());
-    put16(central, 0);
-    put16(central, 0);
-    put16(central, 0);
-    put32(central, 0);
-    put32(central, e.zip64 ? kEscape32 : offset);
-    central += e.name;
-    central += extra;
+    const EntryFacts f = facts_of(e, out.size());
+    if (!e.omit_local) put_local_entry(out, e, f);
+    put_central_record(central, e, f);
   }
   const uint64_t cd_offset = out.size();
   const uint64_t count = options.entry_count ? *options.entry_count : entries.size();
   out += central;
-  if (options.zip64_eocd) {
-    const uint64_t record = out.size();
-    put32(out, 0x06064b50);
-    put64(out, 44);
-    put16(out, 45);
-    put16(out, 45);
-    put32(out, 0);
-    put32(out, 0);
-    put64(out, count);
-    put64(out, count);
-    put64(out, central.size());
-    put64(out, cd_offset);
-    put32(out, 0x07064b50);
-    put32(out, 0);
-    put64(out, record);
-    put32(out, 1);
-  }
+  if (options.zip64_eocd) put_zip64_end(out, count, central.size(), cd_offset);
   put32(out, 0x06054b50);
   put16(out, 0);
   put16(out, 0);
