@@ -3,35 +3,26 @@
 #include <cstdlib>
 
 #include "formats/error.h"
+#include "formats/le_bytes.h"
 
 namespace vit {
 
-namespace {
-
-uint32_t le(const uint8_t* p, int n) {
-  uint32_t v = 0;
-  for (int i = n - 1; i >= 0; --i) v = (v << 8) | p[i];
-  return v;
-}
-
-}  // namespace
-
 void check_bmp_palette_indices(const uint8_t* data, size_t size, const std::string& where) {
   if (size < 30) return;
-  const int64_t offset = le(data + 10, 4);
-  const int64_t header = le(data + 14, 4);
+  const int64_t offset = load_le32(data + 10);
+  const int64_t header = load_le32(data + 14);
   int64_t width = 0, height = 0, bits = 0, palette = 0;
   if (header == 12) {
-    width = le(data + 18, 2);
-    height = le(data + 20, 2);
-    bits = le(data + 24, 2);
+    width = load_le16(data + 18);
+    height = load_le16(data + 20);
+    bits = load_le16(data + 24);
     palette = (offset - 14 - 24) / 3;  // stb's count for OS/2 headers
   } else {
     if (size < 34) return;
-    width = static_cast<int32_t>(le(data + 18, 4));
-    height = std::llabs(static_cast<int32_t>(le(data + 22, 4)));
-    bits = le(data + 28, 2);
-    const uint32_t compression = le(data + 30, 4);
+    width = static_cast<int32_t>(load_le32(data + 18));
+    height = std::llabs(static_cast<int32_t>(load_le32(data + 22)));
+    bits = load_le16(data + 28);
+    const uint32_t compression = load_le32(data + 30);
     if (compression == 1 || compression == 2) return;  // RLE, which stb refuses
     palette = (offset - 14 - header) / 4;
   }

@@ -11,6 +11,7 @@
 #include "engine/image/pillow_levels.h"
 #include "engine/image/png_palette.h"
 #include "formats/error.h"
+#include "formats/le_bytes.h"
 #include "formats/mapped_file.h"
 #include "formats/text.h"
 
@@ -89,12 +90,6 @@ uint32_t be(const uint8_t* p, int n) {
   for (int i = 0; i < n; ++i) v = (v << 8) | p[i];
   return v;
 }
-uint32_t le(const uint8_t* p, int n) {
-  uint32_t v = 0;
-  for (int i = n - 1; i >= 0; --i) v = (v << 8) | p[i];
-  return v;
-}
-
 // JPEG: the first start-of-frame segment's height and width.
 bool jpeg_dimensions(const uint8_t* data, size_t size, uint64_t& w, uint64_t& h) {
   size_t pos = 2;
@@ -232,9 +227,9 @@ bool claimed_dimensions(const std::string& format, const uint8_t* d, size_t size
     h = static_cast<uint64_t>(gif_h);
     return true;
   }
-  if (format == "BMP" && size >= 26 && le(d + 14, 4) >= 40) {
-    w = static_cast<uint64_t>(std::llabs(static_cast<int32_t>(le(d + 18, 4))));
-    h = static_cast<uint64_t>(std::llabs(static_cast<int32_t>(le(d + 22, 4))));
+  if (format == "BMP" && size >= 26 && load_le32(d + 14) >= 40) {
+    w = static_cast<uint64_t>(std::llabs(static_cast<int32_t>(load_le32(d + 18))));
+    h = static_cast<uint64_t>(std::llabs(static_cast<int32_t>(load_le32(d + 22))));
     return true;
   }
   if (format == "PSD" && size >= 22) {

@@ -4,15 +4,11 @@
 #include <array>
 #include <cmath>
 
+#include "formats/le_bytes.h"
+
 namespace vit {
 
 namespace {
-
-uint32_t le(const uint8_t* p, int n) {
-  uint32_t v = 0;
-  for (int i = n - 1; i >= 0; --i) v = (v << 8) | p[i];
-  return v;
-}
 
 void apply(Image& image, const std::array<std::array<uint8_t, 256>, 3>& table) {
   for (size_t i = 0; i < image.pixels.size(); ++i) image.pixels[i] = table[i % 3][image.pixels[i]];
@@ -29,11 +25,11 @@ std::array<uint8_t, 256> narrow_channel(int bits) {
 // Bits of the red, green and blue channels of a 16-bit BMP, or {0, 0, 0} for a layout Pillow
 // does not open.
 std::array<int, 3> bmp16_layout(const uint8_t* data, size_t size) {
-  if (size < 54 || le(data + 14, 4) < 40 || le(data + 28, 2) != 16) return {0, 0, 0};
-  const uint32_t compression = le(data + 30, 4);
+  if (size < 54 || load_le32(data + 14) < 40 || load_le16(data + 28) != 16) return {0, 0, 0};
+  const uint32_t compression = load_le32(data + 30);
   if (compression == 0) return {5, 5, 5};
   if (compression != 3 || size < 66) return {0, 0, 0};
-  const uint32_t red = le(data + 54, 4), green = le(data + 58, 4), blue = le(data + 62, 4);
+  const uint32_t red = load_le32(data + 54), green = load_le32(data + 58), blue = load_le32(data + 62);
   if (red == 0xF800 && green == 0x07E0 && blue == 0x001F) return {5, 6, 5};
   if (red == 0x7C00 && green == 0x03E0 && blue == 0x001F) return {5, 5, 5};
   return {0, 0, 0};
