@@ -129,15 +129,6 @@ void shorter_side_size(int in_w, int in_h, int shorter, int& out_w, int& out_h) 
   }
 }
 
-float normalized_level(uint8_t level, int channel, const PreprocessConfig& c) {
-  float x;
-  if (c.pipeline == PreprocessPipeline::TimmEval) x = static_cast<float>(level) / 255.0f;
-  else if (c.do_rescale) x = static_cast<float>(static_cast<double>(level) * c.rescale_factor);
-  else x = static_cast<float>(level);
-  if (c.do_normalize) x = (x - static_cast<float>(c.mean[channel])) / static_cast<float>(c.std[channel]);
-  return x;
-}
-
 std::vector<float> image_to_tensor(const Image& image, const PreprocessConfig& c) {
   const size_t plane = static_cast<size_t>(image.width) * image.height;
   std::vector<float> out(plane * 3);

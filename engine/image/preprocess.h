@@ -47,8 +47,5 @@ std::vector<float> preprocess(const Image& image, const PreprocessConfig& config
 // The last step alone: uint8 HWC to float32 CHW. HF pipelines: x * rescale_factor in float64,
 // cast to float32; timm: x / 255 in float32. Then (x - mean) / std in float32.
 std::vector<float> image_to_tensor(const Image& image, const PreprocessConfig& config);
-// The float32 value a pixel level of a channel becomes (rescaled, normalised), as both
-// reference pipelines compute it in float32.
-float normalized_level(uint8_t level, int channel, const PreprocessConfig& config);
 
 }  // namespace vit

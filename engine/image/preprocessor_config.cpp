@@ -4,7 +4,6 @@
 #include <sstream>
 #include <string>
 
-#include "engine/image/preprocess.h"
 #include "formats/error.h"
 #include "formats/json_file.h"
 
@@ -158,6 +157,15 @@ PreprocessConfig timm_eval_defaults(int size) {
   c.mean = kImagenetMean;
   c.std = kImagenetStd;
   return c;
+}
+
+float normalized_level(uint8_t level, int channel, const PreprocessConfig& c) {
+  float x;
+  if (c.pipeline == PreprocessPipeline::TimmEval) x = static_cast<float>(level) / 255.0f;
+  else if (c.do_rescale) x = static_cast<float>(static_cast<double>(level) * c.rescale_factor);
+  else x = static_cast<float>(level);
+  if (c.do_normalize) x = (x - static_cast<float>(c.mean[channel])) / static_cast<float>(c.std[channel]);
+  return x;
 }
 
 namespace {

@@ -19,6 +19,7 @@
 //   The keys are those of timm's pretrained_cfg, so a model's cfg can be copied over.
 #pragma once
 #include <array>
+#include <cstdint>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -73,5 +74,9 @@ ResampleFilter filter_from_pil_code(int code, const std::string& where);
 int pil_code(ResampleFilter filter);
 ResampleFilter filter_from_name(const std::string& name, const std::string& where);
 const char* filter_name(ResampleFilter filter);
+
+// The float32 value a pixel level of a channel becomes (rescaled, normalised), as both
+// reference pipelines compute it in float32.
+float normalized_level(uint8_t level, int channel, const PreprocessConfig& config);
 
 }  // namespace vit
