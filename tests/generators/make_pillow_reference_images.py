@@ -15,6 +15,8 @@ import zlib
 
 from PIL import Image
 
+from make_test_images import png_chunk
+
 PALETTE = [(10, 20, 30), (200, 100, 50), (0, 255, 0), (1, 2, 250), (90, 90, 90), (255, 255, 0), (7, 8, 9), (100, 0, 200)]
 
 
@@ -110,10 +112,6 @@ def pillow_written_gif(width, height, colors, **options):
     out = io.BytesIO()
     image.save(out, format="GIF", **options)
     return out.getvalue()
-
-
-def png_chunk(kind, data):
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
 
 
 def palette_png(width, height, depth, colors, rows):
