@@ -8,7 +8,7 @@ double forward_flops(const VitConfig& c, int batch, int height, int width) {
   const double T = c.prefix_tokens() + P;
   const double patch_embed = 2 * P * (c.num_channels * p * p) * D;
   const double layer = 2 * T * D * 3 * D + 2 * T * T * D + 2 * T * T * D + 2 * T * D * D + 2 * T * D * I + 2 * T * I * D;
-  double head = 2 * D * K * (c.distillation_token ? 2 : 1);
+  double head = 2 * D * K * (c.distilled_head ? 2 : 1);
   if (c.pooling == Pooling::Map)  // one latent query over the patch tokens, then an MLP
     head += 2 * T * D * 2 * D + 2 * P * D + 2 * P * D + 2 * D * D + 2 * D * I + 2 * I * D;
   double total = batch * (patch_embed + c.num_layers * layer + head);

@@ -156,6 +156,7 @@ ResolvedArchitecture resolve_architecture(const StateDictFacts& f, const Archite
   c.num_classes = f.num_classes;
   c.class_token = f.class_token;
   c.distillation_token = f.distillation_token;
+  c.distilled_head = f.distillation_token && f.num_classes > 0;  // timm's distilled models average both heads
   c.register_tokens = f.register_tokens;
   c.patch_bias = f.patch_bias;
   c.qkv_bias = f.qkv_bias;

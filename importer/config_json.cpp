@@ -32,19 +32,25 @@ nlohmann::json config_to_json(const VitConfig& c) {
   j["num_channels"] = c.num_channels;
   j["qkv_bias"] = c.qkv_bias;
   j["torch_dtype"] = "float32";
+  j["position_resample"] = position_resample_name(c.position_resample);
   if (!hf) {
     j["num_classes"] = c.num_classes;
     j["class_token"] = c.class_token;
     j["distillation_token"] = c.distillation_token;
+    j["distilled_head"] = c.distilled_head;
     j["register_tokens"] = c.register_tokens;
     j["pos_embed_covers_prefix"] = c.pos_embed_covers_prefix;
     j["patch_bias"] = c.patch_bias;
     j["qk_norm"] = c.qk_norm;
     j["layer_scale"] = c.layer_scale;
+    j["swiglu"] = c.swiglu;
     j["norm_pre"] = c.norm_pre;
     j["final_norm"] = c.final_norm;
     j["fc_norm"] = c.fc_norm;
     j["pooling"] = pooling_name(c.pooling);
+    j["pooler_output"] = pooler_output_name(c.pooler_output);
+    if (c.pooler_output == PoolerOutput::DenseTanh) j["pooler_size"] = c.pooler_size;
+    if (c.projection_dim > 0) j["projection_dim"] = c.projection_dim;
     j["weights_dtype"] = c.int8_weights ? "int8" : "float32";
   }
   if (c.num_classes > 0) {

@@ -23,7 +23,8 @@ std::vector<std::string> hf_incompatibilities(const std::string& name, const Vit
   add_if(c.register_tokens > 0, "it has register tokens.");
   add_if(!c.pos_embed_covers_prefix, "its position embedding skips the prefix tokens (no_embed_class).");
   add_if(c.qk_norm, "it normalises queries and keys (qk_norm).");
-  add_if(!c.qkv_bias, "its qkv projection has no bias.");
+  add_if(c.swiglu, "its MLP is a SwiGLU.");
+  add_if(c.projection_dim > 0, "it has an image projection (CLIP).");
   add_if(!c.patch_bias, "its patch embedding has no bias.");
   add_if(!c.final_norm, "it has no final norm.");
   add_if(c.int8_weights, "its weights are stored as int8.");

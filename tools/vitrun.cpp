@@ -25,7 +25,9 @@ preprocessor_config.json says and classified:
   --topk K              labels per image (default 5), softmax probabilities
   --json                one JSON object per image and line:
                         {"image": PATH, "topk": [{"index": I, "label": L, "prob": P}, ...]}
-  --embed OUT.npy       pooled features [N, hidden] of all images, in order
+  --embed OUT.npy       the model's embedding of all images [N, D], in order: CLIP's
+                        image_embeds, else the pooler_output (DINOv2, SigLIP, a ViT with its
+                        pooler), else pre_logits
   --features OUT.npy    every token [N, tokens, hidden]
   --dump-pixels OUT.npy the preprocessed float32 [N, 3, H, W] (alone: no inference)
   --batch N             images per forward pass (default 8)
@@ -42,8 +44,29 @@ preprocessor_config.json says and classified:
 Unreadable images are reported one line each; the rest are still processed (exit code 3).
 
 Pixels: --input holds float32 [N, C, H, W] (H, W multiples of the patch size); --output-kind
-is logits (default; the mean of both heads for distilled models), pre_logits or features.
+is one of (each where the model has it):
+  logits          [N, classes] (default; the mean of both heads for distilled DeiT)
+  pre_logits      [N, hidden]: the pooled vector the classifier reads
+  features        [N, tokens, hidden]: last_hidden_state
+  pooler_output   [N, D]: ViT/DeiT's tanh(dense(class token)); DINOv2/CLIP/SigLIP's pooled vector
+  image_embeds    [N, projection]: CLIP's projected embedding
 )";
+
+constexpr vitcpp::Output kOutputKinds[] = {vitcpp::kLogits, vitcpp::kPreLogits, vitcpp::kFeatures,
+                                           vitcpp::kPoolerOutput, vitcpp::kImageEmbeds};
+
+vitcpp::Output output_kind(const std::string& name) {
+  for (vitcpp::Output kind : kOutputKinds)
+    if (name == vitcpp::output_name(kind)) return kind;
+  vit::fail("", "--output-kind must be logits, pre_logits, features, pooler_output or image_embeds, not \"" + name +
+                    "\"");
+}
+
+// The shape of `kind` for n images of `tokens` tokens.
+std::vector<int64_t> output_shape(const vitcpp::Model& model, vitcpp::Output kind, int64_t n, int64_t tokens) {
+  if (kind == vitcpp::kFeatures) return {n, tokens, model.output_size(kind)};
+  return {n, model.output_size(kind)};
+}
 
 void write_array(const std::string& path, const std::vector<float>& values, std::vector<int64_t> shape) {
   vit::write_npy(path, vit::DType::F32, shape, values.data());
@@ -51,10 +74,9 @@ void write_array(const std::string& path, const std::vector<float>& values, std:
 
 int run_pixels(const vitcpp::Model& model, const vit::CommandLine& cl) {
   if (!cl.has("--output")) vit::fail("", "--input needs --output (see --help)");
-  const std::string kind = cl.get("--output-kind", "logits");
-  const unsigned what = kind == "logits" ? vitcpp::kLogits : kind == "pre_logits" ? vitcpp::kEmbeddings
-                      : kind == "features" ? vitcpp::kFeatures : 0u;
-  if (!what) vit::fail("", "--output-kind must be logits, pre_logits or features");
+  const vitcpp::Output kind = output_kind(cl.get("--output-kind", "logits"));
+  if (!model.has_output(kind))
+    vit::fail(cl.get("--model"), std::string("this model has no ") + vitcpp::output_name(kind) + " output");
   const std::string input_path = cl.get("--input");
   const vit::NpyArray input = vit::read_npy(input_path);
   if (input.shape.size() != 4 || input.shape[1] != model.num_channels())
@@ -63,11 +85,8 @@ int run_pixels(const vitcpp::Model& model, const vit::CommandLine& cl) {
   const std::vector<float> pixels = input.tensor().to_float();
   const int n = static_cast<int>(input.shape[0]);
   const vitcpp::Outputs out = model.run(pixels.data(), pixels.size(), n, static_cast<int>(input.shape[2]),
-                                        static_cast<int>(input.shape[3]), what);
-  const int64_t d = model.hidden_size();
-  if (what == vitcpp::kLogits) write_array(cl.get("--output"), out.logits, {n, model.num_classes()});
-  if (what == vitcpp::kEmbeddings) write_array(cl.get("--output"), out.embeddings, {n, d});
-  if (what == vitcpp::kFeatures) write_array(cl.get("--output"), out.features, {n, out.tokens, d});
+                                        static_cast<int>(input.shape[3]), kind);
+  write_array(cl.get("--output"), out.of(kind), output_shape(model, kind, n, out.tokens));
   return 0;
 }
 
@@ -134,7 +153,8 @@ int run_images(const vitcpp::Model& model, const vit::CommandLine& cl) {
   const bool only_pixels = cl.has("--dump-pixels") && !cl.has("--embed") && !cl.has("--features") && !json &&
                            !cl.has("--topk");
   const bool classify = model.num_classes() > 0 && !only_pixels;
-  const unsigned what = (classify ? vitcpp::kLogits : 0u) | (cl.has("--embed") ? vitcpp::kEmbeddings : 0u) |
+  const vitcpp::Output embedding = model.embedding_output();
+  const unsigned what = (classify ? vitcpp::kLogits : 0u) | (cl.has("--embed") ? embedding : 0u) |
                         (cl.has("--features") ? vitcpp::kFeatures : 0u);
   const bool progress = images.size() > 8 && ::isatty(2);
   const bool stacks = cl.has("--dump-pixels") || cl.has("--features");
@@ -154,7 +174,7 @@ int run_images(const vitcpp::Model& model, const vit::CommandLine& cl) {
     if (n > 0 && what != 0) {
       const vitcpp::Outputs out = model.run(batch.data(), batch.size(), n, H, W, what);
       tokens = out.tokens;
-      embeddings.insert(embeddings.end(), out.embeddings.begin(), out.embeddings.end());
+      embeddings.insert(embeddings.end(), out.of(embedding).begin(), out.of(embedding).end());
       features.insert(features.end(), out.features.begin(), out.features.end());
       if (classify)
         for (int b = 0; b < n; ++b)
@@ -166,7 +186,7 @@ int run_images(const vitcpp::Model& model, const vit::CommandLine& cl) {
     if (progress) show_progress(std::min(images.size(), start + batch_size), images.size());
   }
   if (cl.has("--dump-pixels")) write_array(cl.get("--dump-pixels"), all_pixels, {processed, C, H, W});
-  if (cl.has("--embed")) write_array(cl.get("--embed"), embeddings, {processed, model.hidden_size()});
+  if (cl.has("--embed")) write_array(cl.get("--embed"), embeddings, output_shape(model, embedding, processed, 0));
   if (cl.has("--features")) write_array(cl.get("--features"), features, {processed, tokens, model.hidden_size()});
   return failed ? 3 : 0;
 }

@@ -51,6 +51,19 @@ std::vector<float> preprocessed(const std::string& where, Decode decode, const v
   }
 }
 
+constexpr Output kAllOutputs[] = {kLogits, kPreLogits, kFeatures, kPoolerOutput, kImageEmbeds};
+
+vit::OutputKind engine_output(Output kind) {
+  switch (kind) {
+    case kLogits: return vit::kLogits;
+    case kPreLogits: return vit::kPreLogits;
+    case kFeatures: return vit::kFeatures;
+    case kPoolerOutput: return vit::kPoolerOutput;
+    case kImageEmbeds: return vit::kImageEmbeds;
+  }
+  vit::fail("run", "unknown output kind " + std::to_string(static_cast<unsigned>(kind)));
+}
+
 // Throws unless `count` floats are exactly batch x channels x height x width.
 void check_pixel_count(size_t count, int batch, int channels, int height, int width) {
   if (batch <= 0 || height <= 0 || width <= 0)
@@ -109,19 +122,55 @@ std::vector<float> Model::preprocess_memory(const void* data, size_t size, const
   return preprocessed(name, decode, impl_->preprocess, height, width);
 }
 
+bool Model::has_output(Output kind) const { return vit::has_output(impl_->model.config(), engine_output(kind)); }
+
+int Model::output_size(Output kind) const {
+  return has_output(kind) ? vit::output_width(impl_->model.config(), engine_output(kind)) : 0;
+}
+
+Output Model::embedding_output() const {
+  if (has_output(kImageEmbeds)) return kImageEmbeds;
+  return has_output(kPoolerOutput) ? kPoolerOutput : kPreLogits;
+}
+
 Outputs Model::run(const float* pixels, size_t count, int batch, int height, int width, unsigned what) const {
   check_pixel_count(count, batch, num_channels(), height, width);
   vit::use_thread_count();
-  unsigned wanted = ((what & kLogits) ? vit::kLogits : 0u) | ((what & kEmbeddings) ? vit::kPreLogits : 0u) |
-                    ((what & kFeatures) ? vit::kFeatures : 0u);
+  unsigned wanted = 0;
+  for (Output kind : kAllOutputs)
+    if (what & kind) wanted |= engine_output(kind);
   vit::ForwardResult r = impl_->model.forward(pixels, batch, height, width, wanted);
   Outputs out;
   out.batch = r.batch;
   out.tokens = r.tokens;
   out.logits = std::move(r.logits);
-  out.embeddings = std::move(r.pre_logits);
+  out.pre_logits = std::move(r.pre_logits);
   out.features = std::move(r.features);
+  out.pooler_output = std::move(r.pooler_output);
+  out.image_embeds = std::move(r.image_embeds);
   return out;
+}
+
+const std::vector<float>& Outputs::of(Output kind) const {
+  switch (kind) {
+    case kLogits: return logits;
+    case kPreLogits: return pre_logits;
+    case kFeatures: return features;
+    case kPoolerOutput: return pooler_output;
+    case kImageEmbeds: return image_embeds;
+  }
+  vit::fail("Outputs", "unknown output kind " + std::to_string(static_cast<unsigned>(kind)));
+}
+
+const char* output_name(Output kind) {
+  switch (kind) {
+    case kLogits: return "logits";
+    case kPreLogits: return "pre_logits";
+    case kFeatures: return "features";
+    case kPoolerOutput: return "pooler_output";
+    case kImageEmbeds: return "image_embeds";
+  }
+  return "?";
 }
 
 std::vector<std::vector<Prediction>> Model::classify(const float* pixels, size_t count, int batch, int topk) const {

@@ -4,6 +4,7 @@
 
 #include "engine/model/forward_pass.h"
 #include "engine/model/position_embedding.h"
+#include "engine/ops/gated_activation.h"
 #include "engine/ops/layer_norm.h"
 
 namespace vit {
@@ -27,8 +28,8 @@ void unfold_patches(const ForwardPass& f, const float* pixels) {
   }
 }
 
-// The position embeddings for this call's grid: the trained ones, or resampled (bicubic, as
-// timm does for dynamic image sizes) when the grid differs. [covered prefix + patches, hidden]
+// The position embeddings for this call's grid: the trained ones, or resampled (the model's
+// PositionResample) when the grid differs. [covered prefix + patches, hidden]
 const float* positions_for(const ForwardPass& f, ResampledPositions& resampled) {
   const VitConfig& c = f.config;
   const Floats& trained = f.weights.position_embeddings;
@@ -38,7 +39,8 @@ const float* positions_for(const ForwardPass& f, ResampledPositions& resampled) 
     const int64_t covered_prefix = c.pos_embed_covers_prefix ? c.prefix_tokens() : 0;
     const int64_t prefix_floats = covered_prefix * c.hidden_size;
     const std::vector<float> grid = resample_position_grid(trained.data() + prefix_floats, c.hidden_size,
-                                                           c.grid_height(), c.grid_width(), gh, gw);
+                                                           c.grid_height(), c.grid_width(), gh, gw,
+                                                           c.position_resample);
     resampled.values.assign(trained.begin(), trained.begin() + prefix_floats);
     resampled.values.insert(resampled.values.end(), grid.begin(), grid.end());
     resampled.grid_height = gh;
@@ -79,6 +81,18 @@ void self_attention(const ForwardPass& f, const LayerWeights& w) {
 
 const float* data_or_null(const Floats& v) { return v.empty() ? nullptr : v.data(); }
 
+// act.hidden = act(fc1(act.normed)); for SwiGLU, silu(gate) * value of fc1's two halves.
+void mlp_hidden(const ForwardPass& f, const LayerLinears& linear) {
+  const Activations& a = f.act;
+  const int64_t rows = f.layout.rows();
+  if (!f.config.swiglu) {
+    run_linear(f.mm, rows, a.normed.input(), linear.fc1, a.hidden.output(), activation_epilogue(f.config.activation));
+    return;
+  }
+  run_linear(f.mm, rows, a.normed.input(), linear.fc1, a.gate_value, Epilogue::None);
+  swiglu_gate(a.gate_value, rows, f.config.intermediate_size, a.hidden.f32);
+}
+
 }  // namespace
 
 void embed_patches(const ForwardPass& f, const float* pixels) {
@@ -114,7 +128,7 @@ void normalize_tokens(const ForwardPass& f, const Floats& weight, const Floats& 
   layer_norm(f.act.x, f.act.x, f.layout.rows(), c.hidden_size, weight.data(), bias.data(), c.layer_norm_eps);
 }
 
-// x += ls1 * proj(attention(norm1(x))); x += ls2 * fc2(act(fc1(norm2(x)))). Fused epilogues add
+// x += ls1 * proj(attention(norm1(x))); x += ls2 * fc2(mlp_hidden(norm2(x))). Fused epilogues add
 // the residual (and apply the layer scale) inside the GEMM.
 void encoder_block(const ForwardPass& f, int layer) {
   const LayerWeights& w = f.weights.layers[layer];
@@ -134,7 +148,7 @@ void encoder_block(const ForwardPass& f, int layer) {
   normalize_into_normed(f, w.norm2_weight, w.norm2_bias);
   {
     OpZone zone(f.times, Op::Fc1Gemm);
-    run_linear(f.mm, rows, a.normed.input(), linear.fc1, a.hidden.output(), activation_epilogue(f.config.activation));
+    mlp_hidden(f, linear);
   }
   {
     OpZone zone(f.times, Op::Fc2Gemm);

@@ -29,7 +29,7 @@ MapHeadBuffers take_map_head(BufferCarver& carve, const VitConfig& c, const Toke
 }
 
 DistilledHeadBuffers take_distilled_head(BufferCarver& carve, const VitConfig& c, const TokenLayout& t) {
-  if (!c.distillation_token || c.num_classes == 0) return {};
+  if (!c.distilled_head) return {};
   const int64_t D = c.hidden_size, batch = t.batch;
   return {carve.take<float>(batch * D), carve.take<float>(batch * D), carve.take<float>(batch * c.num_classes)};
 }
@@ -55,7 +55,8 @@ Activations carve_activations(Scratch& scratch, const VitConfig& c, const TokenL
     a.normed = take_gemm_activations(carve, rows * D, bf16_activations);
     a.qkv = carve.take<float>(rows * 3 * D);
     a.attended = carve.take<float>(rows * D);
-    a.hidden = take_gemm_activations(carve, rows * c.intermediate_size, bf16_activations);
+    a.hidden = take_gemm_activations(carve, rows * c.intermediate_size, bf16_activations && !c.swiglu);
+    a.gate_value = c.swiglu ? carve.take<float>(rows * 2 * c.intermediate_size) : nullptr;
     a.scores = carve.take<float>(attention_scratch_size(self_attention, attention_kernel));
     a.pooled = carve.take<float>(t.batch * D);
     a.map = take_map_head(carve, c, t);

@@ -50,7 +50,8 @@ struct Activations {
   GemmActivations normed;          // [rows, hidden]
   float* qkv;                      // [rows, 3 * hidden]
   float* attended;                 // [rows, hidden]
-  GemmActivations hidden;          // [rows, intermediate]
+  GemmActivations hidden;          // [rows, intermediate] (float32 for SwiGLU)
+  float* gate_value;               // SwiGLU only: fc1's output [rows, 2 * intermediate]
   float* scores;                   // attention scratch (none for the fused kernels)
   float* pooled;                   // [batch, hidden]
   MapHeadBuffers map;              // map pooling only
@@ -88,5 +89,11 @@ const float* pool(const ForwardPass& f);
 
 // logits: [batch, classes].
 void classify(const ForwardPass& f, const float* pooled, float* logits);
+
+// transformers' ViT pooler, tanh(dense(pooled)): [batch, pooler_size].
+void dense_pooler(const ForwardPass& f, const float* pooled, float* out);
+
+// CLIP's image_embeds, visual_projection(pooled): [batch, projection_dim].
+void project_image(const ForwardPass& f, const float* pooled, float* out);
 
 }  // namespace vit

@@ -1,6 +1,8 @@
-// The classifier head: one linear layer on the pooled vector, or for distilled DeiT the mean of
-// two heads, one on the class token and one on the distillation token.
+// The heads on the pooled vector: the classifier (one linear layer, or for distilled DeiT the
+// mean of two, one on the class token and one on the distillation token), transformers' ViT
+// pooler and CLIP's projection.
 #include <algorithm>
+#include <cmath>
 
 #include "engine/model/forward_pass.h"
 
@@ -25,10 +27,22 @@ void distilled_heads(const ForwardPass& f, float* logits) {
 
 void classify(const ForwardPass& f, const float* pooled, float* logits) {
   OpZone zone(f.times, Op::Head);
-  if (f.config.distillation_token)
+  if (f.config.distilled_head)
     distilled_heads(f, logits);
   else
     run_linear(f.mm, f.layout.batch, pooled, f.linears.head, logits, Epilogue::None);
+}
+
+void dense_pooler(const ForwardPass& f, const float* pooled, float* out) {
+  OpZone zone(f.times, Op::Head);
+  run_linear(f.mm, f.layout.batch, pooled, f.linears.pooler, out, Epilogue::None);
+  const int64_t count = static_cast<int64_t>(f.layout.batch) * f.config.pooler_size;
+  for (int64_t i = 0; i < count; ++i) out[i] = std::tanh(out[i]);
+}
+
+void project_image(const ForwardPass& f, const float* pooled, float* out) {
+  OpZone zone(f.times, Op::Head);
+  run_linear(f.mm, f.layout.batch, pooled, f.linears.projection, out, Epilogue::None);
 }
 
 }  // namespace vit

@@ -11,34 +11,37 @@
 #include <vector>
 
 #include "engine/model/packed_cache.h"
+#include "engine/model/tensor_naming.h"
+#include "engine/model/weight_files.h"
 #include "formats/crc32.h"
 #include "formats/json_file.h"
 #include "formats/le_bytes.h"
 #include "formats/mapped_file.h"
-#include "formats/safetensors.h"
 
 namespace vit {
 
 namespace {
+
+using EngineTensors = std::map<std::string, StoredTensor>;
 
 // Hands VitModel one matrix at a time straight from the mapped file (float32 needs no copy)
 // and drops the pages of the previous one, so the file and the packed weights are never both
 // resident in full.
 class MappedMatrices {
  public:
-  explicit MappedMatrices(const SafetensorsFile& file) : file_(file) {}
+  explicit MappedMatrices(const EngineTensors& tensors) : tensors_(tensors) {}
   ~MappedMatrices() { release_previous(); }
 
   const float* operator()(const std::string& name, Floats* scratch) {
     release_previous();
-    const StoredTensor& t = *file_.find(name);  // load_weights checked it exists
+    const StoredTensor& t = tensors_.at(name);  // load_weights checked it exists
     const uint8_t* bytes = t.storage.data + t.offset * static_cast<int64_t>(dtype_size(t.dtype));
     previous_ = bytes;
     previous_bytes_ = static_cast<size_t>(t.numel()) * dtype_size(t.dtype);
     if (t.dtype == DType::F32 && t.is_contiguous() && reinterpret_cast<uintptr_t>(bytes) % alignof(float) == 0)
       return reinterpret_cast<const float*>(bytes);
     // load_weights checked that an int8 matrix comes with its scales.
-    *scratch = t.dtype == DType::I8 ? dequantize_rows(t, *file_.find(int8_scale_name(name)), name) : t.to_float();
+    *scratch = t.dtype == DType::I8 ? dequantize_rows(t, tensors_.at(int8_scale_name(name)), name) : t.to_float();
     return scratch->data();
   }
 
@@ -48,7 +51,7 @@ class MappedMatrices {
     previous_ = nullptr;
   }
 
-  const SafetensorsFile& file_;
+  const EngineTensors& tensors_;
   const void* previous_ = nullptr;
   size_t previous_bytes_ = 0;
 };
@@ -96,18 +99,28 @@ uint32_t sampled_content_crc(const std::string& path, uint64_t size) {
   return crc;
 }
 
-// What a packed cache must have been written for: this weights file (path, size, modification
-// time, inode, sampled contents), this config and this precision.
-std::string packed_source(const std::string& weights_path, const nlohmann::json& config, Precision precision) {
+// One weights file as a packed cache's source: path, size, modification time, inode and
+// sampled contents.
+std::string file_fingerprint(const std::string& path) {
   struct stat st {};
-  if (::stat(weights_path.c_str(), &st) != 0) return "";
-  char text[256];
-  std::snprintf(text, sizeof(text), " size %lld mtime %lld.%09ld inode %llu sampled crc32 %08x config crc32 %08x %s",
+  if (::stat(path.c_str(), &st) != 0) return "";
+  char text[160];
+  std::snprintf(text, sizeof(text), " size %lld mtime %lld.%09ld inode %llu sampled crc32 %08x",
                 static_cast<long long>(st.st_size), static_cast<long long>(st.st_mtim.tv_sec), st.st_mtim.tv_nsec,
                 static_cast<unsigned long long>(st.st_ino),
-                sampled_content_crc(weights_path, static_cast<uint64_t>(st.st_size)), crc32_of_text(config.dump()),
-                precision_name(precision));
-  return std::filesystem::absolute(weights_path).lexically_normal().string() + text;
+                sampled_content_crc(path, static_cast<uint64_t>(st.st_size)));
+  return std::filesystem::absolute(path).lexically_normal().string() + text;
+}
+
+// What a packed cache must have been written for: these weights files, this config and this
+// precision.
+std::string packed_source(const std::vector<std::string>& weights_paths, const nlohmann::json& config,
+                          Precision precision) {
+  std::string source;
+  for (const std::string& path : weights_paths) source += file_fingerprint(path) + "; ";
+  char text[64];
+  std::snprintf(text, sizeof(text), "config crc32 %08x %s", crc32_of_text(config.dump()), precision_name(precision));
+  return source + text;
 }
 
 // One cache file per model folder and precision, named after the folder.
@@ -120,25 +133,44 @@ std::string packed_cache_path(const std::string& cache_dir, const std::string& d
   return cache_dir + "/" + folder.filename().string() + suffix;
 }
 
+// A transformers ViTModel/DeiTModel has the pooler when save_pretrained stored it (the
+// default); a model written without it has none.
+void with_pooler_if_stored(const WeightFiles& files, VitConfig* config) {
+  const bool may_have_pooler = (config->naming == TensorNaming::Vit || config->naming == TensorNaming::Deit) &&
+                               config->num_classes == 0 && config->pooler_size > 0;
+  if (!may_have_pooler || config->pooler_output != PoolerOutput::None) return;
+  VitConfig pooled = *config;
+  pooled.pooler_output = PoolerOutput::DenseTanh;
+  const std::string name = stored_location(pooled, "pooler.dense.weight").name;
+  for (const auto& entry : files.tensors)
+    if (entry.first == name) *config = pooled;
+}
+
 }  // namespace
 
 VitModel load_model(const std::string& dir, std::optional<Precision> precision, const std::string& packed_cache_dir) {
   const std::string config_path = dir + "/" + kConfigFile;
-  const std::string weights_path = dir + "/" + kWeightsFile;
   const nlohmann::json config_json = read_json_file(config_path);
   VitConfig config = config_from_json(config_json, config_path);
   const Precision chosen = precision.value_or(config.int8_weights ? Precision::Int8 : Precision::F32);
+  const std::vector<std::string> paths = weight_file_paths(dir);
   std::optional<PackedCache> cache;
   if (!packed_cache_dir.empty())
-    cache.emplace(packed_cache_path(packed_cache_dir, dir, chosen), packed_source(weights_path, config_json, chosen));
+    cache.emplace(packed_cache_path(packed_cache_dir, dir, chosen), packed_source(paths, config_json, chosen));
   // With a matching cache the matrices are not read from here: map only what is touched.
   const MapPages pages = cache && cache->matches_source() ? MapPages::OnDemand : MapPages::Populate;
-  SafetensorsFile file = SafetensorsFile::parse(map_file(weights_path, pages), weights_path);
+  const WeightFiles files = read_weight_files(dir, pages);
+  with_pooler_if_stored(files, &config);
+  const std::string& where = paths.front();
+  const EngineTensors tensors = tensors_by_engine_name(config, files.tensors, where);
   std::vector<std::string> names;
-  for (const auto& entry : file.tensors()) names.push_back(entry.first);
-  VitWeights weights = load_weights(config, [&](const std::string& name) { return file.find(name); }, names,
-                                    weights_path, /*defer_matrices=*/true);
-  MappedMatrices matrices(file);
+  for (const auto& entry : tensors) names.push_back(entry.first);
+  const auto find = [&](const std::string& name) -> const StoredTensor* {
+    const auto it = tensors.find(name);
+    return it == tensors.end() ? nullptr : &it->second;
+  };
+  VitWeights weights = load_weights(config, find, names, where, /*defer_matrices=*/true);
+  MappedMatrices matrices(tensors);
   VitModel model(std::move(config), std::move(weights), chosen,
                  [&](const std::string& name, Floats* scratch) { return matrices(name, scratch); },
                  cache ? &*cache : nullptr);

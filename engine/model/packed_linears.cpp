@@ -85,7 +85,7 @@ class LinearPacker {
 
 ModelLinears pack_linears(const VitConfig& c, VitWeights& w, Precision precision, const MatmulRunner& mm,
                           const MatrixSource& matrices, PackedCache* cache) {
-  const int64_t D = c.hidden_size, I = c.intermediate_size;
+  const int64_t D = c.hidden_size, I = c.intermediate_size, fc1_outputs = c.swiglu ? 2 * I : I;
   std::map<const Floats*, WeightSlot> slots;
   for (const WeightSlot& slot : weight_slots(c, &w)) slots[slot.values] = slot;
   LinearPacker pack_stacked(mm, precision, matrices, std::move(slots), cache);
@@ -98,7 +98,7 @@ ModelLinears pack_linears(const VitConfig& c, VitWeights& w, Precision precision
   for (LayerWeights& l : w.layers) {
     linears.layers.push_back({pack_stacked({&l.query_weight, &l.key_weight, &l.value_weight},
                                            {&l.query_bias, &l.key_bias, &l.value_bias}, D, D, /*qkv=*/true),
-                              pack(l.proj_weight, l.proj_bias, D, D), pack(l.fc1_weight, l.fc1_bias, D, I),
+                              pack(l.proj_weight, l.proj_bias, D, D), pack(l.fc1_weight, l.fc1_bias, D, fc1_outputs),
                               pack(l.fc2_weight, l.fc2_bias, I, D)});
   }
   if (c.pooling == Pooling::Map) {
@@ -110,8 +110,12 @@ ModelLinears pack_linears(const VitConfig& c, VitWeights& w, Precision precision
   }
   if (c.num_classes > 0) {
     linears.head = pack(w.head_weight, w.head_bias, D, c.num_classes);
-    if (c.distillation_token) linears.dist_head = pack(w.dist_head_weight, w.dist_head_bias, D, c.num_classes);
+    if (c.distilled_head) linears.dist_head = pack(w.dist_head_weight, w.dist_head_bias, D, c.num_classes);
   }
+  if (c.pooler_output == PoolerOutput::DenseTanh)
+    linears.pooler = pack(w.pooler_weight, w.pooler_bias, D, c.pooler_size);
+  const Floats no_bias;
+  if (c.projection_dim > 0) linears.projection = pack(w.projection_weight, no_bias, D, c.projection_dim);
   return linears;
 }
 

@@ -30,6 +30,8 @@ struct ModelLinears {
   std::vector<LayerLinears> layers;
   MapHeadLinears map;            // map pooling only
   PackedLinear head, dist_head;  // classifier (num_classes > 0); dist_head: distilled DeiT only
+  PackedLinear pooler;           // transformers' ViT pooler dense (PoolerOutput::DenseTanh)
+  PackedLinear projection;       // CLIP's visual_projection (projection_dim > 0)
 };
 
 // Packs every matrix of `weights` and empties it; those it left empty are read through

@@ -13,13 +13,14 @@ const float* token_row(const ForwardPass& f, int64_t b, int64_t t) {
   return f.act.x + (b * f.layout.tokens + t) * f.config.hidden_size;
 }
 
-// The class token; for distilled DeiT the mean of the class and distillation tokens.
+// The class token; for distilled DeiT the mean of the class and distillation tokens (what
+// timm's pre_logits gives).
 void token_pool(const ForwardPass& f) {
   const int D = f.config.hidden_size;
   for (int64_t b = 0; b < f.layout.batch; ++b) {
     float* const pooled = f.act.pooled + b * D;
     std::copy_n(token_row(f, b, 0), D, pooled);
-    if (f.config.distillation_token)
+    if (f.config.distilled_head)
       for (int d = 0; d < D; ++d) pooled[d] = (pooled[d] + token_row(f, b, 1)[d]) / 2.0f;
   }
 }

@@ -1,5 +1,6 @@
 #include "engine/model/vit_config.h"
 
+#include "engine/model/hf_config.h"
 #include "formats/error.h"
 #include "formats/json_file.h"
 
@@ -19,6 +20,10 @@ constexpr Named<Activation> kActivations[] = {
     {Activation::GeluErf, "gelu"},         {Activation::GeluTanh, "gelu_pytorch_tanh"},
     {Activation::QuickGelu, "quick_gelu"}, {Activation::GeluTanh, "gelu_new"},
     {Activation::GeluTanh, "gelu_fast"},   {Activation::GeluTanh, "gelu_tanh"}};
+constexpr Named<PoolerOutput> kPoolerOutputs[] = {
+    {PoolerOutput::None, "none"}, {PoolerOutput::PreLogits, "pre_logits"}, {PoolerOutput::DenseTanh, "dense_tanh"}};
+constexpr Named<PositionResample> kPositionResamples[] = {{PositionResample::Antialiased, "antialiased"},
+                                                          {PositionResample::TorchBicubic, "torch_bicubic"}};
 
 template <typename Enum, size_t N>
 Enum by_name(const Named<Enum> (&table)[N], const std::string& name, const char* key, const std::string& where) {
@@ -34,9 +39,11 @@ const char* name_of(const Named<Enum> (&table)[N], Enum value) {
   return "?";
 }
 
+}  // namespace
+
 void read_image_size(const nlohmann::json& json, VitConfig* config, const std::string& where) {
   auto it = json.find("image_size");
-  if (it == json.end()) fail(where, "missing \"image_size\"");
+  if (it == json.end() || it->is_null()) fail(where, "missing \"image_size\"");
   if (json_is_int(*it)) {
     config->image_height = config->image_width = it->get<int>();
   } else if (it->is_array() && it->size() == 2 && json_is_int((*it)[0]) && json_is_int((*it)[1])) {
@@ -46,6 +53,8 @@ void read_image_size(const nlohmann::json& json, VitConfig* config, const std::s
     fail(where, "\"image_size\" must be an integer or [height, width]");
   }
 }
+
+namespace {
 
 // An id2label key as transformers writes it: a class index in plain decimal ("7", never "07",
 // " 7", "+7" or "0x7", which int() or stoi() would also take).
@@ -60,6 +69,28 @@ int label_index(const std::string& key, const std::string& where) {
 
 const char* pooling_name(Pooling pooling) { return name_of(kPoolings, pooling); }
 const char* activation_name(Activation activation) { return name_of(kActivations, activation); }
+const char* pooler_output_name(PoolerOutput pooler) { return name_of(kPoolerOutputs, pooler); }
+const char* position_resample_name(PositionResample resample) { return name_of(kPositionResamples, resample); }
+
+Activation activation_from_json(const nlohmann::json& json, const char* fallback, const std::string& where) {
+  return by_name(kActivations, optional_field<std::string>(json, "hidden_act", fallback, where), "hidden_act", where);
+}
+
+PositionResample position_resample_from_json(const nlohmann::json& json, PositionResample fallback,
+                                             const std::string& where) {
+  const auto it = json.find("position_resample");
+  if (it == json.end() || it->is_null()) return fallback;
+  return by_name(kPositionResamples, json_as<std::string>(*it, json_key_where(where, "position_resample")),
+                 "position_resample", where);
+}
+
+void read_id2label(const nlohmann::json& json, VitConfig* c, const std::string& where) {
+  if (!json.contains("id2label") || !json["id2label"].is_object()) return;
+  for (const auto& [key, value] : json["id2label"].items()) {
+    if (!value.is_string()) fail(where, "id2label values must be strings");
+    c->id2label[label_index(key, where)] = value.get<std::string>();
+  }
+}
 
 void VitConfig::validate(const std::string& where) const {
   auto positive = [&](int value, const char* what) {
@@ -88,55 +119,60 @@ void VitConfig::validate(const std::string& where) const {
   if (pooling == Pooling::Token && prefix_tokens() == 0)
     fail(where, "token pooling needs a class token");
   if (distillation_token && !class_token) fail(where, "a distillation token needs a class token");
+  if (distilled_head && (!distillation_token || num_classes == 0))
+    fail(where, "a distilled head needs a distillation token and classes");
+  if (pooler_output == PoolerOutput::DenseTanh && (pooler_size <= 0 || pooler_size > (1 << 20) || !class_token))
+    fail(where, "a dense pooler needs a class token and a positive pooler size");
+  if (projection_dim < 0 || projection_dim > (1 << 20)) fail(where, "projection_dim out of range");
 }
+
+namespace {
+
+// The fields this engine's own format adds to a ViT config.json (importer/config_json.cpp
+// writes them).
+void read_vitcpp_fields(const nlohmann::json& json, VitConfig* c, const std::string& where) {
+  c->class_token = required_field<bool>(json, "class_token", where);
+  c->distillation_token = required_field<bool>(json, "distillation_token", where);
+  c->distilled_head = optional_field<bool>(json, "distilled_head", c->distillation_token, where);
+  c->register_tokens = required_field<int>(json, "register_tokens", where);
+  c->pos_embed_covers_prefix = required_field<bool>(json, "pos_embed_covers_prefix", where);
+  c->patch_bias = required_field<bool>(json, "patch_bias", where);
+  c->qk_norm = required_field<bool>(json, "qk_norm", where);
+  c->layer_scale = required_field<bool>(json, "layer_scale", where);
+  c->swiglu = optional_field<bool>(json, "swiglu", false, where);
+  c->norm_pre = required_field<bool>(json, "norm_pre", where);
+  c->final_norm = required_field<bool>(json, "final_norm", where);
+  c->fc_norm = required_field<bool>(json, "fc_norm", where);
+  c->pooling = by_name(kPoolings, required_field<std::string>(json, "pooling", where), "pooling", where);
+  c->num_classes = required_field<int>(json, "num_classes", where);
+  c->pooler_output =
+      by_name(kPoolerOutputs, optional_field<std::string>(json, "pooler_output", "none", where), "pooler_output", where);
+  c->pooler_size = optional_field<int>(
+      json, "pooler_size", c->pooler_output == PoolerOutput::DenseTanh ? c->hidden_size : 0, where);
+  c->projection_dim = optional_field<int>(json, "projection_dim", 0, where);
+  c->position_resample = position_resample_from_json(json, PositionResample::Antialiased, where);
+  const std::string weights_dtype = optional_field<std::string>(json, "weights_dtype", "float32", where);
+  if (weights_dtype != "float32" && weights_dtype != "int8")
+    fail(where, "weights_dtype \"" + weights_dtype + "\" is not float32 or int8");
+  c->int8_weights = weights_dtype == "int8";
+}
+
+VitConfig vitcpp_config(const nlohmann::json& json, const std::string& where) {
+  for (const char* key : {"patch_size", "hidden_size", "num_hidden_layers", "num_attention_heads", "intermediate_size"})
+    if (!json.contains(key)) fail_missing_field(key, where);
+  VitConfig c = vision_fields(json, kVitDefaults, where);
+  c.qkv_bias = optional_field<bool>(json, "qkv_bias", true, where);
+  read_id2label(json, &c, where);
+  read_vitcpp_fields(json, &c, where);
+  return c;
+}
+
+}  // namespace
 
 VitConfig config_from_json(const nlohmann::json& json, const std::string& where) {
   if (!json.is_object()) fail(where, "config is not a JSON object");
   const std::string model_type = optional_field<std::string>(json, "model_type", "", where);
-  if (model_type != "vit" && model_type != "vitcpp" && model_type != "deit")
-    fail(where, "model_type \"" + model_type + "\" is not a ViT (expected \"vit\" or \"vitcpp\")");
-  VitConfig c;
-  c.num_channels = optional_field<int>(json, "num_channels", 3, where);
-  read_image_size(json, &c, where);
-  c.patch_size = required_field<int>(json, "patch_size", where);
-  c.hidden_size = required_field<int>(json, "hidden_size", where);
-  c.num_layers = required_field<int>(json, "num_hidden_layers", where);
-  c.num_heads = required_field<int>(json, "num_attention_heads", where);
-  c.intermediate_size = required_field<int>(json, "intermediate_size", where);
-  c.layer_norm_eps = static_cast<float>(optional_field<double>(json, "layer_norm_eps", 1e-12, where));
-  c.qkv_bias = optional_field<bool>(json, "qkv_bias", true, where);
-  c.activation = by_name(kActivations, optional_field<std::string>(json, "hidden_act", "gelu", where), "hidden_act", where);
-
-  if (json.contains("id2label") && json["id2label"].is_object()) {
-    for (const auto& [key, value] : json["id2label"].items()) {
-      if (!value.is_string()) fail(where, "id2label values must be strings");
-      c.id2label[label_index(key, where)] = value.get<std::string>();
-    }
-  }
-  const auto architectures = json.value("architectures", nlohmann::json::array());
-  const bool headless = architectures.is_array() && architectures.size() == 1 &&
-                        architectures[0].is_string() &&
-                        (architectures[0] == "ViTModel" || architectures[0] == "VitcppModel");
-  c.num_classes = optional_field<int>(json, "num_labels", headless ? 0 : static_cast<int>(c.id2label.size()), where);
-
-  if (model_type == "vitcpp") {
-    c.class_token = required_field<bool>(json, "class_token", where);
-    c.distillation_token = required_field<bool>(json, "distillation_token", where);
-    c.register_tokens = required_field<int>(json, "register_tokens", where);
-    c.pos_embed_covers_prefix = required_field<bool>(json, "pos_embed_covers_prefix", where);
-    c.patch_bias = required_field<bool>(json, "patch_bias", where);
-    c.qk_norm = required_field<bool>(json, "qk_norm", where);
-    c.layer_scale = required_field<bool>(json, "layer_scale", where);
-    c.norm_pre = required_field<bool>(json, "norm_pre", where);
-    c.final_norm = required_field<bool>(json, "final_norm", where);
-    c.fc_norm = required_field<bool>(json, "fc_norm", where);
-    c.pooling = by_name(kPoolings, required_field<std::string>(json, "pooling", where), "pooling", where);
-    c.num_classes = required_field<int>(json, "num_classes", where);
-    const std::string weights_dtype = optional_field<std::string>(json, "weights_dtype", "float32", where);
-    if (weights_dtype != "float32" && weights_dtype != "int8")
-      fail(where, "weights_dtype \"" + weights_dtype + "\" is not float32 or int8");
-    c.int8_weights = weights_dtype == "int8";
-  }
+  VitConfig c = model_type == "vitcpp" ? vitcpp_config(json, where) : hf_config_from_json(json, model_type, where);
   c.validate(where);
   return c;
 }

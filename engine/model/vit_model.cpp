@@ -17,10 +17,57 @@ void check_input(const VitConfig& c, int batch, int height, int width, unsigned 
   if (height <= 0 || width <= 0 || height % p != 0 || width % p != 0)
     fail("forward", "input size " + std::to_string(height) + "x" + std::to_string(width) +
                         " is not a positive multiple of the patch size " + std::to_string(p));
-  if ((outputs & kLogits) && c.num_classes == 0) fail("forward", "this model has no classifier head, so no logits");
+  if ((outputs & kLogits) && !has_output(c, kLogits)) fail("forward", "this model has no classifier head, so no logits");
+  if ((outputs & kPoolerOutput) && !has_output(c, kPoolerOutput))
+    fail("forward", "this model has no pooler, so no pooler_output");
+  if ((outputs & kImageEmbeds) && !has_output(c, kImageEmbeds))
+    fail("forward", "this model has no visual projection, so no image_embeds");
+}
+
+// The outputs computed from the pooled vector, as requested.
+void pooled_outputs(const ForwardPass& f, const float* pooled, unsigned outputs, ForwardResult* result) {
+  const VitConfig& c = f.config;
+  const int64_t batch = f.layout.batch;
+  if (outputs & kPreLogits) result->pre_logits.assign(pooled, pooled + batch * c.hidden_size);
+  if (outputs & kLogits) {
+    result->logits.resize(static_cast<size_t>(batch) * c.num_classes);
+    classify(f, pooled, result->logits.data());
+  }
+  if ((outputs & kPoolerOutput) && c.pooler_output == PoolerOutput::PreLogits)
+    result->pooler_output.assign(pooled, pooled + batch * c.hidden_size);
+  if ((outputs & kPoolerOutput) && c.pooler_output == PoolerOutput::DenseTanh) {
+    result->pooler_output.resize(static_cast<size_t>(batch) * c.pooler_size);
+    dense_pooler(f, pooled, result->pooler_output.data());
+  }
+  if (outputs & kImageEmbeds) {
+    result->image_embeds.resize(static_cast<size_t>(batch) * c.projection_dim);
+    project_image(f, pooled, result->image_embeds.data());
+  }
 }
 
 }  // namespace
+
+bool has_output(const VitConfig& c, OutputKind kind) {
+  switch (kind) {
+    case kLogits: return c.num_classes > 0;
+    case kPoolerOutput: return c.pooler_output != PoolerOutput::None;
+    case kImageEmbeds: return c.projection_dim > 0;
+    case kPreLogits:
+    case kFeatures: return true;
+  }
+  return false;
+}
+
+int output_width(const VitConfig& c, OutputKind kind) {
+  switch (kind) {
+    case kLogits: return c.num_classes;
+    case kPoolerOutput: return c.pooler_output == PoolerOutput::DenseTanh ? c.pooler_size : c.hidden_size;
+    case kImageEmbeds: return c.projection_dim;
+    case kPreLogits:
+    case kFeatures: return c.hidden_size;
+  }
+  return 0;
+}
 
 VitModel::VitModel(VitConfig config, VitWeights weights, Precision precision, const MatrixSource& matrices,
                    PackedCache* cache)
@@ -61,13 +108,7 @@ ForwardResult VitModel::forward(const float* pixels, int batch, int height, int 
   result.tokens = layout.tokens;
   const int64_t hidden = c.hidden_size;
   if (outputs & kFeatures) result.features.assign(f.act.x, f.act.x + layout.rows() * hidden);
-  if (!(outputs & (kLogits | kPreLogits))) return result;
-  const float* pooled = pool(f);
-  if (outputs & kPreLogits) result.pre_logits.assign(pooled, pooled + batch * hidden);
-  if (outputs & kLogits) {
-    result.logits.resize(static_cast<size_t>(batch) * c.num_classes);
-    classify(f, pooled, result.logits.data());
-  }
+  if (outputs & (kLogits | kPreLogits | kPoolerOutput | kImageEmbeds)) pooled_outputs(f, pool(f), outputs, &result);
   return result;
 }
 

@@ -15,14 +15,20 @@ namespace vit {
 enum OutputKind : unsigned {
   kLogits = 1u << 0,     // [batch, classes]
   kPreLogits = 1u << 1,  // [batch, hidden]: pooled (and fc_norm'ed), before the head
-  kFeatures = 1u << 2,   // [batch, tokens, hidden]: every token after the final norm
+  kFeatures = 1u << 2,   // [batch, tokens, hidden]: every token after the final norm (if any)
+  kPoolerOutput = 1u << 3,  // [batch, pooler width]: see PoolerOutput
+  kImageEmbeds = 1u << 4,   // [batch, projection_dim]: CLIP's projected embedding
 };
 
 struct ForwardResult {
   int batch = 0;
   int tokens = 0;
-  std::vector<float> logits, pre_logits, features;  // filled as requested
+  std::vector<float> logits, pre_logits, features, pooler_output, image_embeds;  // filled as requested
 };
+
+// Whether a model with this config gives the output, and its width per image (features: per token).
+bool has_output(const VitConfig& config, OutputKind kind);
+int output_width(const VitConfig& config, OutputKind kind);
 
 class ScratchPool;
 

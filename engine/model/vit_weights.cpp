@@ -39,8 +39,9 @@ void add_layer_slots(const VitConfig& c, const std::string& prefix, LayerWeights
   if (c.layer_scale) add("layer_scale1.lambda1", {D}, &w->layer_scale1);
   add("layernorm_after.weight", {D}, &w->norm2_weight);
   add("layernorm_after.bias", {D}, &w->norm2_bias);
-  add_int8_storable("intermediate.dense.weight", {I, D}, &w->fc1_weight);
-  add("intermediate.dense.bias", {I}, &w->fc1_bias);
+  const int64_t fc1_rows = c.swiglu ? 2 * I : I;
+  add_int8_storable("intermediate.dense.weight", {fc1_rows, D}, &w->fc1_weight);
+  add("intermediate.dense.bias", {fc1_rows}, &w->fc1_bias);
   add_int8_storable("output.dense.weight", {D, I}, &w->fc2_weight);
   add("output.dense.bias", {D}, &w->fc2_bias);
   if (c.layer_scale) add("layer_scale2.lambda1", {D}, &w->layer_scale2);
@@ -102,10 +103,15 @@ std::vector<WeightSlot> weight_slots(const VitConfig& c, VitWeights* w) {
     add(base + "fc_norm.weight", {D}, &w->fc_norm_weight);
     add(base + "fc_norm.bias", {D}, &w->fc_norm_bias);
   }
+  if (c.pooler_output == PoolerOutput::DenseTanh) {
+    add(base + "pooler.dense.weight", {c.pooler_size, D}, &w->pooler_weight);
+    add(base + "pooler.dense.bias", {c.pooler_size}, &w->pooler_bias);
+  }
+  if (c.projection_dim > 0) add("visual_projection.weight", {c.projection_dim, D}, &w->projection_weight);
   if (c.num_classes > 0) {
     add("classifier.weight", {c.num_classes, D}, &w->head_weight);
     add("classifier.bias", {c.num_classes}, &w->head_bias);
-    if (c.distillation_token) {
+    if (c.distilled_head) {
       add("distillation_classifier.weight", {c.num_classes, D}, &w->dist_head_weight);
       add("distillation_classifier.bias", {c.num_classes}, &w->dist_head_bias);
     }
@@ -130,17 +136,19 @@ bool is_packed_matrix(const WeightSlot& slot) {
   return slot.shape.size() >= 2 && slot.name != ".weight" && ends_with(slot.name, ".weight");
 }
 
+void check_tensor_count(const VitConfig& config, size_t tensors, const std::string& where) {
+  // Every block has at least its q, k, v, proj, fc1 and fc2 matrices and two norm weights.
+  constexpr size_t kMinTensorsPerBlock = 8;
+  if (tensors < static_cast<size_t>(config.num_layers) * kMinTensorsPerBlock)
+    fail(where, "holds " + std::to_string(tensors) + " tensors, too few for the config's " +
+                    std::to_string(config.num_layers) + " blocks (at least " + std::to_string(kMinTensorsPerBlock) +
+                    " each)");
+}
+
 VitWeights load_weights(const VitConfig& config,
                         const std::function<const StoredTensor*(const std::string&)>& find,
                         const std::vector<std::string>& all_names, const std::string& where, bool defer_matrices) {
-  // Every block has at least its q, k, v, proj, fc1 and fc2 matrices and two norm weights: a
-  // config claiming more blocks than the file can hold is refused before the slots of a
-  // million blocks are allocated.
-  constexpr size_t kMinTensorsPerBlock = 8;
-  if (all_names.size() < static_cast<size_t>(config.num_layers) * kMinTensorsPerBlock)
-    fail(where, "holds " + std::to_string(all_names.size()) + " tensors, too few for the config's " +
-                    std::to_string(config.num_layers) + " blocks (at least " + std::to_string(kMinTensorsPerBlock) +
-                    " each)");
+  check_tensor_count(config, all_names.size(), where);
   VitWeights weights;
   std::set<std::string> expected;
   for (const WeightSlot& slot : weight_slots(config, &weights)) {

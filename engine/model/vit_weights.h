@@ -19,7 +19,7 @@ struct LayerWeights {
   Floats proj_weight, proj_bias;                                                    // [D, D]
   Floats layer_scale1, layer_scale2;                                                // [D]
   Floats norm2_weight, norm2_bias;
-  Floats fc1_weight, fc1_bias;  // [I, D]
+  Floats fc1_weight, fc1_bias;  // [I, D] ([2I, D] for SwiGLU: gate rows, then value rows)
   Floats fc2_weight, fc2_bias;  // [D, I]
 };
 
@@ -40,6 +40,8 @@ struct VitWeights {
   Floats final_norm_weight, final_norm_bias;
   Floats fc_norm_weight, fc_norm_bias;
   MapHeadWeights map_head;
+  Floats pooler_weight, pooler_bias;        // [pooler_size, D]: transformers' ViT pooler
+  Floats projection_weight;                 // [projection_dim, D]: CLIP's visual_projection
   Floats head_weight, head_bias;            // [classes, D]
   Floats dist_head_weight, dist_head_bias;  // [classes, D]
 };
@@ -70,6 +72,10 @@ using MatrixSource = std::function<const float*(const std::string& name, Floats*
 // Every tensor a model with this config has, in a fixed order, bound to `weights` (which is
 // resized to the config's layer count). The single source of tensor names and shapes.
 std::vector<WeightSlot> weight_slots(const VitConfig& config, VitWeights* weights);
+
+// Refuses a config that claims more blocks than `tensors` tensors can hold, before the slots
+// of a million blocks are allocated.
+void check_tensor_count(const VitConfig& config, size_t tensors, const std::string& where);
 
 // Fills weights from named tensors; the name set must equal the slots' exactly and every
 // shape must match. Errors name `where` and the offending tensor. With defer_matrices the

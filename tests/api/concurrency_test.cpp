@@ -37,7 +37,7 @@ void expect_concurrent_runs_match_sequential(Dtype dtype) {
     const std::vector<float> one = model->preprocess_file(images[i]);
     pixels.insert(pixels.end(), one.begin(), one.end());
   }
-  const unsigned all = kLogits | kEmbeddings | kFeatures;
+  const unsigned all = kLogits | kPreLogits | kFeatures;
   std::vector<Outputs> expected;  // by batch size - 1
   for (int batch = 1; batch <= kMaxBatch; ++batch) expected.push_back(model->run(pixels.data(), pixels.size() / kMaxBatch * batch, batch, H, W, all));
 
@@ -50,7 +50,7 @@ void expect_concurrent_runs_match_sequential(Dtype dtype) {
         const int batch = (i / 2 + t) % kMaxBatch + 1;
         const Outputs& want = expected[batch - 1];
         const Outputs got = model->run(pixels.data(), pixels.size() / kMaxBatch * batch, batch, H, W, all);
-        wrong[t] += !same_bits(got.logits, want.logits) || !same_bits(got.embeddings, want.embeddings) ||
+        wrong[t] += !same_bits(got.logits, want.logits) || !same_bits(got.pre_logits, want.pre_logits) ||
                     !same_bits(got.features, want.features);
         const std::vector<float> image = model->preprocess_file(images[batch - 1]);
         wrong[t] += !same_bits(image, std::vector<float>(pixels.begin() + image.size() * (batch - 1),

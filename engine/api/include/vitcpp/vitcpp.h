@@ -34,15 +34,28 @@ struct Prediction {
   float probability = 0.0f;  // softmax of the logits (for distilled DeiT: of the averaged heads)
 };
 
-struct Outputs {
-  int batch = 0;
-  int tokens = 0;                 // sequence length (prefix tokens + patches)
-  std::vector<float> logits;      // [batch, num_classes]
-  std::vector<float> embeddings;  // [batch, hidden_size]: pooled features before the classifier
-  std::vector<float> features;    // [batch, tokens, hidden_size]: every token after the final norm
+// What a forward pass can give; which a model has: Model::has_output.
+enum Output : unsigned {
+  kLogits = 1u,         // [batch, num_classes]; distilled DeiT: the mean of both heads
+  kPreLogits = 2u,      // [batch, hidden_size]: the pooled vector (after fc_norm / CLIP's
+                        //   post_layernorm), what the classifier reads
+  kFeatures = 4u,       // [batch, tokens, hidden_size]: transformers' last_hidden_state (after
+                        //   the final norm, where the model has one; CLIP's is before
+                        //   post_layernorm)
+  kPoolerOutput = 8u,   // [batch, output_size]: transformers' pooler_output: ViT/DeiT's
+                        //   tanh(dense(class token)), or the pooled vector for DINOv2, CLIP, SigLIP
+  kImageEmbeds = 16u,   // [batch, projection_dim]: CLIP's visual_projection(pre_logits)
 };
 
-enum Output : unsigned { kLogits = 1u, kEmbeddings = 2u, kFeatures = 4u };
+struct Outputs {
+  int batch = 0;
+  int tokens = 0;  // sequence length (prefix tokens + patches)
+  std::vector<float> logits, pre_logits, features, pooler_output, image_embeds;  // those asked for
+  const std::vector<float>& of(Output kind) const;
+};
+
+// "logits", "pre_logits", "features", "pooler_output", "image_embeds".
+VITCPP_API const char* output_name(Output kind);
 
 // Number format of the matrix multiplications:
 //   F32   float32.
@@ -72,6 +85,12 @@ class VITCPP_API Model {
   int input_width() const;
   std::string label(int index) const;  // id2label, or "LABEL_<index>"
 
+  bool has_output(Output kind) const;
+  int output_size(Output kind) const;  // floats per image (kFeatures: per token); 0 when absent
+  // The model's embedding, what `vitrun --embed` writes: CLIP's image_embeds, else the
+  // pooler_output (DINOv2, SigLIP, a ViT with its pooler), else pre_logits.
+  Output embedding_output() const;
+
   // Decodes an image (PNG, JPEG, BMP, GIF, TGA, PSD, PNM) and applies the folder's pipeline:
   // float32 [3, height, width], channels first; height and width (also stored through the
   // optional pointers) are input_height() and input_width() when those are not 0.
@@ -81,7 +100,7 @@ class VITCPP_API Model {
 
   // pixels: `count` floats, float32 [batch, channels, height, width]; count must be exactly
   // batch * channels * height * width, and height and width multiples of the patch size.
-  // `what` is a mask of Output values.
+  // `what` is a mask of Output values, each one the model has (else an exception).
   Outputs run(const float* pixels, size_t count, int batch, int height, int width, unsigned what) const;
   // Top-k predictions per image (best first; k is clamped to 0..num_classes()), from pixels of
   // the preprocessed size; the first form needs input_height() and input_width() not 0.
