@@ -49,6 +49,37 @@ INSTANTIATE_TEST_SUITE_P(Fixtures, ReducedPrecision,
                          ::testing::Combine(::testing::Values(Precision::BF16, Precision::Int8),
                                             ::testing::ValuesIn(kFixtures)));
 
+// Hugging Face folders run directly: every family's own output stays within cosine 0.999.
+const char* const kHfFolders[] = {"vit_classifier", "vit_pooler", "deit_distilled", "dinov2", "clip", "siglip"};
+
+class ReducedPrecisionHf : public ::testing::TestWithParam<std::tuple<Precision, const char*>> {};
+
+TEST_P(ReducedPrecisionHf, OutputCosineAtLeast0999) {
+  VIT_REQUIRE_SHARED();
+  const auto [precision, name] = GetParam();
+  const std::string dir = test::fixtures_dir() + "/hf/" + name;
+  const VitModel f32_model = load_model(dir, Precision::F32);
+  const VitConfig& c = f32_model.config();
+  const OutputKind kind = c.projection_dim > 0 ? kImageEmbeds : c.num_classes > 0 ? kLogits : kPoolerOutput;
+  const auto output = [&](const VitModel& model) {
+    const ForwardResult r = test::forward_on(model, dir + "/input.npy", kind);
+    return kind == kImageEmbeds ? r.image_embeds : kind == kLogits ? r.logits : r.pooler_output;
+  };
+  const std::vector<float> f32 = output(f32_model);
+  const std::vector<float> reduced = output(load_model(dir, precision));
+  const size_t width = static_cast<size_t>(output_width(c, kind));
+  ASSERT_EQ(reduced.size(), f32.size());
+  for (size_t b = 0; b < f32.size() / width; ++b) {
+    const double cos = cosine(f32, reduced, b * width, width);
+    std::cout << "[ cosine   ] " << precision_name(precision) << " hf/" << name << " image " << b << ": " << cos << "\n";
+    EXPECT_GE(cos, 0.999);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Folders, ReducedPrecisionHf,
+                         ::testing::Combine(::testing::Values(Precision::BF16, Precision::Int8),
+                                            ::testing::ValuesIn(kHfFolders)));
+
 class ReducedPrecisionDigits : public ::testing::TestWithParam<Precision> {};
 
 TEST_P(ReducedPrecisionDigits, TopOneAgreesOnAtLeast99Percent) {
