@@ -20,6 +20,7 @@
 #include "importer/model_folder_writer.h"
 #include "importer/processor_config.h"
 #include "importer/timm_names.h"
+#include "importer/transformers_source.h"
 
 namespace vit {
 
@@ -61,19 +62,32 @@ Pixels deterministic_pixels(const VitConfig& c) {
   return p;
 }
 
-unsigned output_bit(const std::string& kind, const std::string& where) {
-  if (kind == "logits") return kLogits;
-  if (kind == "pre_logits") return kPreLogits;
-  if (kind == "features") return kFeatures;
-  fail(where, "unknown reference kind \"" + kind + "\" (logits, pre_logits or features)");
+struct NamedOutput {
+  const char* name;
+  OutputKind kind;
+  std::vector<float> ForwardResult::*values;
+};
+constexpr NamedOutput kOutputs[] = {{"logits", kLogits, &ForwardResult::logits},
+                                    {"pre_logits", kPreLogits, &ForwardResult::pre_logits},
+                                    {"features", kFeatures, &ForwardResult::features},
+                                    {"pooler_output", kPoolerOutput, &ForwardResult::pooler_output},
+                                    {"image_embeds", kImageEmbeds, &ForwardResult::image_embeds}};
+
+const NamedOutput& named_output(const std::string& kind, const std::string& where) {
+  for (const NamedOutput& o : kOutputs)
+    if (kind == o.name) return o;
+  fail(where, "unknown reference kind \"" + kind + "\" (logits, pre_logits, features, pooler_output or image_embeds)");
 }
 
 const std::vector<float>& output_of(const ForwardResult& r, const std::string& kind) {
-  return kind == "logits" ? r.logits : kind == "pre_logits" ? r.pre_logits : r.features;
+  return r.*named_output(kind, "output").values;
 }
 
+// Every output the model has.
 ForwardResult run_all(const VitModel& model, const Pixels& p) {
-  unsigned wanted = kPreLogits | kFeatures | (model.config().num_classes > 0 ? kLogits : 0u);
+  unsigned wanted = 0;
+  for (const NamedOutput& o : kOutputs)
+    if (has_output(model.config(), o.kind)) wanted |= o.kind;
   return model.forward(p.values.data(), p.batch, p.height, p.width, wanted);
 }
 
@@ -81,9 +95,8 @@ std::vector<VerificationResult> verify(const VitModel& model, const ForwardResul
                                        const ImportOptions& options) {
   std::vector<VerificationResult> results;
   for (const ReferenceOutput& ref : options.references) {
-    output_bit(ref.kind, ref.path);
-    if (ref.kind == "logits" && model.config().num_classes == 0)
-      fail(ref.path, "reference logits given, but the model has no classifier head");
+    if (!has_output(model.config(), named_output(ref.kind, ref.path).kind))
+      fail(ref.path, "reference " + ref.kind + " given, but the model has no such output");
     NpyArray array = read_npy(ref.path);
     std::vector<float> expected = array.tensor().to_float();
     const std::vector<float>& got = output_of(outputs, ref.kind);
@@ -96,9 +109,10 @@ std::vector<VerificationResult> verify(const VitModel& model, const ForwardResul
 }
 
 void require_identical(const ForwardResult& a, const ForwardResult& b, const std::string& dir) {
-  for (const char* kind : {"logits", "pre_logits", "features"}) {
-    const auto& x = output_of(a, kind);
-    const auto& y = output_of(b, kind);
+  for (const NamedOutput& o : kOutputs) {
+    const char* kind = o.name;
+    const auto& x = a.*o.values;
+    const auto& y = b.*o.values;
     // memcmp, not ==: NaN outputs must reproduce too (an empty vector may have no data pointer).
     if (x.size() != y.size() || (!x.empty() && std::memcmp(x.data(), y.data(), x.size() * sizeof(float)) != 0))
       fail(dir, std::string("the written folder does not reproduce the verified ") + kind + " bit for bit");
@@ -123,7 +137,7 @@ void refuse_non_finite(const FloatTensors& tensors, const std::string& where) {
 
 std::string reference_kind_from_name(const std::string& path) {
   const std::string stem = std::filesystem::path(path).stem().string();
-  for (const char* kind : {"pre_logits", "logits", "features"})
+  for (const char* kind : {"pre_logits", "logits", "features", "pooler_output", "image_embeds"})
     if (starts_with(stem, kind)) return kind;
   return "";
 }
@@ -171,9 +185,8 @@ ResolvedArchitecture resolve(const CheckpointSource& source, const ImportOptions
   return arch;
 }
 
-void log_model(const ResolvedArchitecture& arch, std::ostream& log) {
-  const VitConfig& c = arch.config;
-  log << "model: " << (arch.name.empty() ? std::string("(unnamed)") : arch.name) << ", " << c.hidden_size
+void log_model(const std::string& name, const VitConfig& c, std::ostream& log) {
+  log << "model: " << (name.empty() ? std::string("(unnamed)") : name) << ", " << c.hidden_size
       << " wide, " << c.num_layers << " layers, " << c.num_heads << " heads, " << c.image_height << "x"
       << c.image_width << " patch " << c.patch_size << ", " << c.num_classes << " classes, "
       << (hf_incompatibilities("", c).empty() ? "transformers ViT layout"
@@ -219,42 +232,82 @@ std::optional<ForwardResult> int8_outputs(VitConfig* config, FloatTensors* tenso
   return q;
 }
 
-}  // namespace
+// What either kind of input gives the rest of the import.
+struct ImportInput {
+  std::string name;  // the timm architecture, or the transformers model type and class
+  ResolvedArchitecture arch;
+  FloatTensors tensors;  // under the engine's names
+  std::string weights_path;
+  std::optional<nlohmann::json> preprocessor;
+};
 
-ImportReport import_checkpoint(const ImportOptions& options, std::ostream& log) {
-  check_output_against_inputs(options);
+ImportInput timm_input(const ImportOptions& options, std::ostream& log) {
   SourceOptions source_options;
   source_options.use_ema = options.use_ema;
   CheckpointSource source = open_checkpoint(options.checkpoint, source_options);
   log << "weights: " << source.selection << " (" << source.tensors.size() << " tensors)\n";
   for (const std::string& note : source.notes) log << "note: " << note << "\n";
-  ImportReport report;
-  report.architecture = resolve(source, options, log);
-  const ResolvedArchitecture& arch = report.architecture;
-  log_model(arch, log);
+  ImportInput input;
+  input.arch = resolve(source, options, log);
+  input.name = input.arch.name;
+  input.tensors = rename_timm_tensors(source.tensors, input.arch.config, source.weights_path);
+  input.weights_path = source.weights_path;
+  input.preprocessor = processor_config(input.arch, options.processor);
+  return input;
+}
 
-  FloatTensors tensors = rename_timm_tensors(source.tensors, arch.config, source.weights_path);
-  VitModel model = model_from(arch.config, tensor_views(tensors, {}), Precision::F32, source.weights_path);
+ImportInput transformers_input(const ImportOptions& options, std::ostream& log) {
+  if (!options.vit_name.empty() || !options.timm_config_path.empty())
+    fail(options.checkpoint, "is a transformers folder: its config.json says what it is (drop --vit_name and --timm-config)");
+  TransformersSource source = open_transformers_folder(options.checkpoint);
+  log << "weights: " << source.weights_path << " (" << source.kind << ", " << source.tensors.size() << " tensors)\n";
+  if (options.hf_only) {
+    const std::vector<std::string> reasons = hf_incompatibilities(source.kind, source.config);
+    if (!reasons.empty()) fail(options.checkpoint, reasons.front());
+  }
+  ImportInput input;
+  input.name = source.kind;
+  input.arch.config = std::move(source.config);
+  input.tensors = std::move(source.tensors);
+  input.weights_path = source.weights_path;
+  input.preprocessor = std::move(source.preprocessor);
+  return input;
+}
+
+}  // namespace
+
+ImportReport import_checkpoint(const ImportOptions& options, std::ostream& log) {
+  check_output_against_inputs(options);
+  ImportInput input =
+      is_transformers_folder(options.checkpoint) ? transformers_input(options, log) : timm_input(options, log);
+  ImportReport report;
+  report.architecture = input.arch;
+  const ResolvedArchitecture& arch = report.architecture;
+  log_model(input.name, arch.config, log);
+
+  FloatTensors& tensors = input.tensors;
+  VitModel model = model_from(arch.config, tensor_views(tensors, {}), Precision::F32, input.weights_path);
   const Pixels pixels = options.reference_input.empty() ? deterministic_pixels(arch.config)
                                                         : read_pixels(options.reference_input, arch.config.num_channels);
   const ForwardResult outputs = run_all(model, pixels);
   report.verification = verify(model, outputs, options);
   report.verified = log_verification(report.verification, log);
-  if (report.verified && !options.allow_nonfinite) refuse_non_finite(tensors, source.weights_path);
+  if (report.verified && !options.allow_nonfinite) refuse_non_finite(tensors, input.weights_path);
   if (!report.verified || options.output_dir.empty()) return report;
 
   VitConfig written_config = arch.config;
   Int8Matrices int8;
   ForwardResult written_outputs = outputs;
   if (options.int8) {
-    std::optional<ForwardResult> q = int8_outputs(&written_config, &tensors, &int8, outputs, pixels, source.weights_path, log);
+    std::optional<ForwardResult> q = int8_outputs(&written_config, &tensors, &int8, outputs, pixels, input.weights_path, log);
     report.verified = q.has_value();
     if (!q) return report;
     written_outputs = std::move(*q);
   }
 
-  FolderContents contents{written_config, &tensors, processor_config(arch, options.processor), {}, &int8};
-  contents.metadata["vitcpp_source"] = std::filesystem::path(source.weights_path).filename().string();
+  if (!input.preprocessor) fail(options.checkpoint, "has no preprocessor_config.json to write with the model");
+  FolderContents contents{written_config, &tensors, *input.preprocessor, {}, &int8};
+  contents.metadata["vitcpp_source"] = std::filesystem::path(input.weights_path).filename().string();
   if (!arch.name.empty()) contents.metadata["timm_architecture"] = arch.name;
   write_model_folder(options.output_dir, contents, options.overwrite, [&](const std::string& temp_dir) {
     require_identical(written_outputs,

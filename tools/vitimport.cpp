@@ -16,11 +16,15 @@ constexpr const char* kUsage = R"(usage: vitimport --checkpoint PATH --out DIR [
 
 Converts a timm ViT checkpoint into a folder that transformers loads (config.json,
 model.safetensors, preprocessor_config.json) and that vitrun runs, after checking the
-engine's outputs against references exported from PyTorch.
+engine's outputs against references exported from PyTorch. A transformers folder (ViT, DeiT,
+DINOv2, CLIP, SigLIP) is verified the same way and written in the engine's layout (or as
+int8 with --dtype int8); vitrun also runs such folders directly.
 
 input
   --checkpoint PATH            timm hub folder (config.json + weights), .bin/.pth/.pth.tar
-                               (torch.save) or .safetensors file
+                               (torch.save) or .safetensors file; or a transformers folder
+                               (config.json with a model_type; its preprocessor_config.json
+                               is kept)
   --vit_name NAME              timm architecture name when there is no config.json
   --timm-config FILE           a timm config.json for a bare checkpoint
   --no-ema                     training checkpoints: take state_dict/model, not the EMA weights
@@ -45,7 +49,7 @@ output
 verification
   --reference-input FILE.npy   float32 [N,C,H,W] pixels
   --reference-output FILE.npy  PyTorch outputs (repeatable); kind from the name or --reference-kind
-  --reference-kind KIND        logits, pre_logits or features
+  --reference-kind KIND        logits, pre_logits, features, pooler_output or image_embeds
   --atol X                     absolute tolerance (default 1e-4 * max(1, max|reference|))
   --allow-nonfinite            import weights that hold NaN or Inf (refused by default, naming
                                the first such tensor)

@@ -148,6 +148,12 @@ void with_pooler_if_stored(const WeightFiles& files, VitConfig* config) {
 
 }  // namespace
 
+std::map<std::string, StoredTensor> engine_tensors(const std::string& dir, VitConfig* config, MapPages pages) {
+  const WeightFiles files = read_weight_files(dir, pages);
+  with_pooler_if_stored(files, config);
+  return tensors_by_engine_name(*config, files.tensors, files.paths.front());
+}
+
 VitModel load_model(const std::string& dir, std::optional<Precision> precision, const std::string& packed_cache_dir) {
   const std::string config_path = dir + "/" + kConfigFile;
   const nlohmann::json config_json = read_json_file(config_path);
@@ -159,10 +165,8 @@ VitModel load_model(const std::string& dir, std::optional<Precision> precision, 
     cache.emplace(packed_cache_path(packed_cache_dir, dir, chosen), packed_source(paths, config_json, chosen));
   // With a matching cache the matrices are not read from here: map only what is touched.
   const MapPages pages = cache && cache->matches_source() ? MapPages::OnDemand : MapPages::Populate;
-  const WeightFiles files = read_weight_files(dir, pages);
-  with_pooler_if_stored(files, &config);
+  const EngineTensors tensors = engine_tensors(dir, &config, pages);
   const std::string& where = paths.front();
-  const EngineTensors tensors = tensors_by_engine_name(config, files.tensors, where);
   std::vector<std::string> names;
   for (const auto& entry : tensors) names.push_back(entry.first);
   const auto find = [&](const std::string& name) -> const StoredTensor* {
