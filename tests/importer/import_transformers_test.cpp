@@ -9,6 +9,9 @@
 #include "engine/model/model_folder.h"
 #include "formats/json_file.h"
 #include "formats/npy.h"
+#include "formats/safetensors.h"
+#include "formats/text.h"
+#include "formats/torch_checkpoint.h"
 #include "test_support/shared_data.h"
 
 namespace fs = std::filesystem;
@@ -85,6 +88,31 @@ TEST(ImportTransformersHfOnly, TimmOnlyOptionsAreRefused) {
   std::string log;
   EXPECT_EQ(vitimport("--checkpoint " + hf_fixture("dinov2") + " --vit_name vit_small_patch14_dinov2", &log), 2);
   EXPECT_NE(log.find("is a transformers folder: its config.json says what it is"), std::string::npos) << log;
+}
+
+// A timm ViT that lacks only the qkv bias is what transformers' ViTConfig(qkv_bias=False)
+// builds, so --hf-only writes it as a plain "vit" folder.
+TEST(ImportTransformersHfOnly, AViTWithoutQkvBiasIsWrittenAsATransformersViT) {
+  VIT_REQUIRE_SHARED();
+  const std::string source = test::scratch_dir("no_qkv_bias_source");
+  nlohmann::json config = read_json_file(test::fixture("vit_classifier") + "/config.json");
+  config["model_args"]["qkv_bias"] = false;
+  write_json_file(source + "/config.json", config);
+  const PickleValue state = load_torch_checkpoint(test::fixture("vit_classifier") + "/pytorch_model.bin");
+  std::vector<SafetensorsEntry> entries;
+  for (const auto& [name, t] : tensor_entries(state)) {
+    if (ends_with(name, "attn.qkv.bias")) continue;
+    entries.push_back({name, t.dtype, t.shape, t.storage.data + t.offset * dtype_size(t.dtype),
+                       static_cast<size_t>(t.numel()) * dtype_size(t.dtype)});
+  }
+  write_safetensors(source + "/model.safetensors", entries);
+  const std::string out = test::scratch_dir("no_qkv_bias") + "/model";
+  std::string log;
+  ASSERT_EQ(vitimport("--hf-only --checkpoint " + source + " --out " + out, &log), 0) << log;
+  const nlohmann::json written = read_json_file(out + "/config.json");
+  EXPECT_EQ(written.at("model_type"), "vit");
+  EXPECT_EQ(written.at("qkv_bias"), false);
+  EXPECT_FALSE(load_model(out).config().qkv_bias);
 }
 
 }  // namespace
