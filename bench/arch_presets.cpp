@@ -1,6 +1,8 @@
 #include "bench/arch_presets.h"
 
 #include "formats/error.h"
+#include "formats/json_file.h"
+#include "formats/text.h"
 
 namespace vit {
 
@@ -18,6 +20,7 @@ constexpr Preset kPresets[] = {{"vit_tiny_patch16_224", 192, 12, 3},
 }  // namespace
 
 VitConfig arch_config(const std::string& name) {
+  if (ends_with(name, ".json")) return config_from_json(read_json_file(name), name);
   for (const Preset& p : kPresets) {
     if (name != p.name) continue;
     VitConfig c;

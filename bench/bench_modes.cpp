@@ -87,7 +87,7 @@ VitModel open_model(const BenchOptions& o, double* load_ms) {
 json run_latency(const VitModel& model, double load_ms, const BenchOptions& o) {
   const VitConfig& c = model.config();
   const Pixels pixels = pixels_for(c, o);
-  const unsigned output = c.num_classes > 0 ? kLogits : kPreLogits;
+  const unsigned output = timed_outputs(c);
   ForwardResult last;
   const LatencyStats stats = summarize(time_runs(
       [&] { last = model.forward(pixels.values.data(), pixels.batch, pixels.height, pixels.width, output); },

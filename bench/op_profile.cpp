@@ -4,9 +4,16 @@
 
 namespace vit {
 
+unsigned timed_outputs(const VitConfig& c) {
+  if (c.num_classes > 0) return kLogits;
+  for (OutputKind kind : {kImageEmbeds, kPoolerOutput})
+    if (has_output(c, kind)) return kind;
+  return kPreLogits;
+}
+
 OpProfile profile_forward(const VitModel& model, const float* pixels, int batch, int warmup, int iters) {
   const VitConfig& c = model.config();
-  const unsigned outputs = c.num_classes > 0 ? kLogits : kPreLogits;
+  const unsigned outputs = timed_outputs(c);
   for (int i = 0; i < warmup; ++i) model.forward(pixels, batch, c.image_height, c.image_width, outputs);
   OpTimes times;
   const auto start = std::chrono::steady_clock::now();

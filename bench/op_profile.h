@@ -13,6 +13,10 @@ struct OpProfile {
   double forward_ms = 0;             // the whole forward pass, mean over the same iterations
 };
 
+// What a timed forward pass computes: the logits, else the model's embedding (CLIP's
+// image_embeds, else its pooler_output, else pre_logits), as vitrun would.
+unsigned timed_outputs(const VitConfig& config);
+
 OpProfile profile_forward(const VitModel& model, const float* pixels, int batch, int warmup, int iters);
 
 }  // namespace vit

@@ -21,7 +21,8 @@ fraction of the best GEMM rate measured right after on 2048^3 and the model's fc
 (skip with --no-peak).
 
   --model DIR     a model folder (config.json + model.safetensors)
-  --arch NAME     vit_{tiny,small,base,large}_patch16_224 with seeded random weights
+  --arch NAME     vit_{tiny,small,base,large}_patch16_224, or a config.json (bench/configs/:
+                  transformers ViT, DeiT, DINOv2, CLIP, SigLIP shapes), with seeded random weights
   --input FILE    time on these float32 [N, C, H, W] pixels (N replaces --batch)
   --logits FILE   write the last run's logits [N, classes] as .npy (checks against peers)
   --dtype         f32, bf16 (bfloat16 GEMM inputs, float32 accumulation) or int8 (int8 weights per
