@@ -1,4 +1,5 @@
-// vitcpp: run a converted Vision Transformer folder (vitimport's output) from C++.
+// vitcpp: run a Vision Transformer folder from C++: vitimport's output, or a Hugging Face
+// transformers folder of ViT, DeiT, DINOv2, CLIP or SigLIP.
 //
 //   vitcpp::Model model = vitcpp::Model::load("converted-folder");
 //   std::vector<float> pixels = model.preprocess_file("cat.jpg");         // [3, H, W]
@@ -69,7 +70,8 @@ enum class Dtype { Auto, F32, BF16, INT8 };
 
 class VITCPP_API Model {
  public:
-  // Reads <folder>/config.json, model.safetensors and preprocessor_config.json.
+  // Reads <folder>/config.json, the weights (model.safetensors, sharded safetensors or
+  // pytorch_model.bin) and preprocessor_config.json.
   // packed_cache_dir: where to keep the weights packed for this CPU between runs (one file per
   // folder and dtype, at most the size of the float32 weights; written on the first load, mapped
   // by later ones, rewritten when the weights change; README "Speed" gives the load times).
