@@ -26,6 +26,17 @@ const char* const kFixtures[] = {"vit_classifier", "deit_classifier", "vit_tiny_
                                  "vit_layerscale",  "vit_clip_style",  "vit_siglip_map", "vit_reg4",
                                  "vit_noqkvbias_qknorm", "deit_distilled"};
 
+// Every row of `width` values keeps cosine >= 0.999; prints each figure.
+void expect_rows_close(const std::vector<float>& f32, const std::vector<float>& reduced, size_t width,
+                       const std::string& what) {
+  ASSERT_EQ(reduced.size(), f32.size());
+  for (size_t b = 0; b < f32.size() / width; ++b) {
+    const double c = cosine(f32, reduced, b * width, width);
+    std::cout << "[ cosine   ] " << what << " image " << b << ": " << c << "\n";
+    EXPECT_GE(c, 0.999);
+  }
+}
+
 class ReducedPrecision : public ::testing::TestWithParam<std::tuple<Precision, const char*>> {};
 
 TEST_P(ReducedPrecision, LogitsCosineAtLeast0999) {
@@ -36,13 +47,8 @@ TEST_P(ReducedPrecision, LogitsCosineAtLeast0999) {
   const VitModel f32_model = load_model(dir, Precision::F32);
   const std::vector<float> f32 = test::fixture_logits(f32_model, name);
   const std::vector<float> reduced = test::fixture_logits(load_model(dir, precision), name);
-  const size_t classes = static_cast<size_t>(f32_model.config().num_classes);
-  ASSERT_EQ(reduced.size(), f32.size());
-  for (size_t b = 0; b < f32.size() / classes; ++b) {
-    const double c = cosine(f32, reduced, b * classes, classes);
-    std::cout << "[ cosine   ] " << precision_name(precision) << " " << name << " image " << b << ": " << c << "\n";
-    EXPECT_GE(c, 0.999);
-  }
+  expect_rows_close(f32, reduced, static_cast<size_t>(f32_model.config().num_classes),
+                    std::string(precision_name(precision)) + " " + name);
 }
 
 INSTANTIATE_TEST_SUITE_P(Fixtures, ReducedPrecision,
@@ -67,13 +73,8 @@ TEST_P(ReducedPrecisionHf, OutputCosineAtLeast0999) {
   };
   const std::vector<float> f32 = output(f32_model);
   const std::vector<float> reduced = output(load_model(dir, precision));
-  const size_t width = static_cast<size_t>(output_width(c, kind));
-  ASSERT_EQ(reduced.size(), f32.size());
-  for (size_t b = 0; b < f32.size() / width; ++b) {
-    const double cos = cosine(f32, reduced, b * width, width);
-    std::cout << "[ cosine   ] " << precision_name(precision) << " hf/" << name << " image " << b << ": " << cos << "\n";
-    EXPECT_GE(cos, 0.999);
-  }
+  expect_rows_close(f32, reduced, static_cast<size_t>(output_width(c, kind)),
+                    std::string(precision_name(precision)) + " hf/" + name);
 }
 
 INSTANTIATE_TEST_SUITE_P(Folders, ReducedPrecisionHf,
