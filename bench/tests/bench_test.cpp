@@ -20,6 +20,22 @@ TEST(ForwardFlops, VitBaseMatchesTheHandCount) {
   EXPECT_DOUBLE_EQ(forward_flops(arch_config("vit_base_patch16_224"), 8, 224, 224), 8 * expected);
 }
 
+TEST(ForwardFlops, SwigluProjectionAndPoolerAreCounted) {
+  VitConfig c = arch_config("vit_base_patch16_224");
+  c.num_classes = 0;
+  const double plain = forward_flops(c, 1, 224, 224);
+  VitConfig swiglu = c;
+  swiglu.swiglu = true;  // fc1 writes gate and value: one more T x D x I product per layer
+  EXPECT_DOUBLE_EQ(forward_flops(swiglu, 1, 224, 224) - plain, 12 * 2.0 * 197 * 768 * 3072);
+  VitConfig clip = c;
+  clip.projection_dim = 512;
+  EXPECT_DOUBLE_EQ(forward_flops(clip, 1, 224, 224) - plain, 2.0 * 768 * 512);
+  VitConfig pooled = c;
+  pooled.pooler_output = PoolerOutput::DenseTanh;
+  pooled.pooler_size = 768;
+  EXPECT_DOUBLE_EQ(forward_flops(pooled, 1, 224, 224) - plain, 2.0 * 768 * 768);
+}
+
 TEST(ArchPresets, KnownShapesAndUnknownNames) {
   const VitConfig tiny = arch_config("vit_tiny_patch16_224");
   EXPECT_EQ(tiny.hidden_size, 192);
