@@ -244,6 +244,9 @@ def image_seeds():
     for path in sorted(glob.glob(os.path.join(ROOT, "tests", "engine", "data", "*"))):
         if not path.endswith(".json"):
             seeds[os.path.basename(path)] = read(path)
+    # Pillow-written JPEGs: progressive, CMYK (Adobe), 4:4:4 and 4:2:2 sampling.
+    for path in sorted(glob.glob(os.path.join(ROOT, "tests", "engine", "data", "pillow_codecs", "jpeg_*.jpg"))):
+        seeds[os.path.basename(path)] = read(path)
     return seeds
 
 
