@@ -137,11 +137,12 @@ class JpegReader {
  public:
   JpegReader(const uint8_t* data, size_t size, const std::string& where) : where_(where) {
     init_session(s_);
-    if (!start(s_, data, size)) fail(where_, s_.message);
+    if (!start(s_, data, size)) {
+      release();  // a constructor that throws runs no destructor
+      fail(where_, s_.message);
+    }
   }
-  ~JpegReader() {
-    if (s_.created) jpeg_destroy_decompress(&s_.cinfo);
-  }
+  ~JpegReader() { release(); }
   JpegReader(const JpegReader&) = delete;
   JpegReader& operator=(const JpegReader&) = delete;
 
@@ -151,6 +152,11 @@ class JpegReader {
   }
 
  private:
+  void release() {
+    if (s_.created) jpeg_destroy_decompress(&s_.cinfo);
+    s_.created = false;
+  }
+
   JpegSession s_;
   std::string where_;
 };

@@ -112,9 +112,12 @@ class PngReader {
     std::memset(&s_, 0, sizeof s_);
     s_.data = data;
     s_.size = size;
-    if (!start(s_)) fail(where_, s_.message);
+    if (!start(s_)) {
+      release();  // a constructor that throws runs no destructor
+      fail(where_, s_.message);
+    }
   }
-  ~PngReader() { png_destroy_read_struct(&s_.png, s_.info ? &s_.info : nullptr, nullptr); }
+  ~PngReader() { release(); }
   PngReader(const PngReader&) = delete;
   PngReader& operator=(const PngReader&) = delete;
 
@@ -137,6 +140,9 @@ class PngReader {
   }
 
  private:
+  // Frees and nulls both structs (libpng accepts null ones).
+  void release() { png_destroy_read_struct(&s_.png, &s_.info, nullptr); }
+
   PngSession s_;
   std::string where_;
 };

@@ -13,6 +13,7 @@
 #include "engine/image/jpeg_decode.h"
 #include "formats/error.h"
 #include "formats/json_file.h"
+#include "decode_checks.h"
 #include "image_compare.h"
 #include "test_support/shared_data.h"
 
@@ -21,10 +22,7 @@ namespace {
 
 std::string data_dir() { return vit::test::test_data("engine"); }
 
-std::vector<uint8_t> file_bytes(const std::string& path) {
-  const std::string text = test::read_text(path);
-  return std::vector<uint8_t>(text.begin(), text.end());
-}
+using test::file_bytes;
 
 std::string hex(const std::vector<uint8_t>& bytes) {
   static const char* digits = "0123456789abcdef";
@@ -129,34 +127,14 @@ TEST(ImageDecode, TruncatedFilesAreRefused) {
 // Random byte changes: every outcome is either an image within the limit or a one-line error.
 // VIT_MUTATION_SEED and VIT_MUTATION_ROUNDS widen the search locally (e.g. under valgrind).
 TEST(ImageDecode, MutatedFilesAreDecodedOrRefusedCleanly) {
-  const nlohmann::json index = expected();
   const char* seed = std::getenv("VIT_MUTATION_SEED");
-  const char* rounds_env = std::getenv("VIT_MUTATION_ROUNDS");
-  const int rounds = rounds_env ? std::atoi(rounds_env) : 300;
-  std::mt19937 rng(seed ? static_cast<uint32_t>(std::atol(seed)) : 1234u);
-  DecodeOptions small;
-  small.max_pixels = 1 << 16;
-  size_t refused = 0, decoded = 0;
-  for (const auto& item : index.at("images").items()) {
-    const std::vector<uint8_t> bytes = file_bytes(data_dir() + "/" + item.key());
-    for (int round = 0; round < rounds; ++round) {
-      std::vector<uint8_t> mutated = bytes;
-      const int changes = 1 + static_cast<int>(rng() % 4);
-      for (int c = 0; c < changes; ++c) mutated[rng() % mutated.size()] = static_cast<uint8_t>(rng());
-      try {
-        const Image image = decode_image(mutated.data(), mutated.size(), "m", small);
-        EXPECT_LE(static_cast<uint64_t>(image.width) * image.height, small.max_pixels);
-        // Deterministic: no pixel comes from uninitialised memory (run under valgrind to be sure).
-        EXPECT_EQ(image, decode_image(mutated.data(), mutated.size(), "m", small)) << item.key() << " " << round;
-        ++decoded;
-      } catch (const Error& e) {
-        EXPECT_EQ(std::string(e.what()).find('\n'), std::string::npos) << e.what();
-        EXPECT_EQ(std::string(e.what()).rfind("m: ", 0), 0u) << e.what();
-        ++refused;
-      }
-    }
-  }
-  std::printf("  mutated files: %zu decoded, %zu refused\n", decoded, refused);
+  const char* rounds = std::getenv("VIT_MUTATION_ROUNDS");
+  const nlohmann::json index = expected();
+  std::vector<std::string> paths;
+  for (const auto& item : index.at("images").items()) paths.push_back(data_dir() + "/" + item.key());
+  const test::MutationOutcome outcome =
+      test::decode_mutations(paths, rounds ? std::atoi(rounds) : 300, seed ? static_cast<uint32_t>(std::atol(seed)) : 1234u);
+  std::printf("  mutated files: %zu decoded, %zu refused\n", outcome.decoded, outcome.refused);
 }
 
 TEST(ImageDecode, TruncatedMessageSaysSo) {

@@ -3,7 +3,6 @@
 // data/pillow_codecs (tests/generators/make_pillow_codec_images.py) and the full-size sources
 // of the preprocessing fixtures (their RGB bytes' CRC-32, from the same script).
 #include <cstdio>
-#include <random>
 #include <string>
 #include <vector>
 
@@ -13,6 +12,7 @@
 #include "engine/image/image_decode.h"
 #include "formats/error.h"
 #include "formats/json_file.h"
+#include "decode_checks.h"
 #include "test_support/shared_data.h"
 
 namespace vit {
@@ -20,43 +20,23 @@ namespace {
 
 std::string folder() { return test::test_data("engine") + "/pillow_codecs"; }
 
-std::vector<uint8_t> bytes_of(const std::string& path) {
-  const std::string text = test::read_text(path);
-  return std::vector<uint8_t>(text.begin(), text.end());
-}
-
-std::vector<uint8_t> from_hex(const std::string& hex) {
-  std::vector<uint8_t> out;
-  for (size_t i = 0; i + 1 < hex.size(); i += 2) out.push_back(static_cast<uint8_t>(std::stoi(hex.substr(i, 2), nullptr, 16)));
-  return out;
-}
-
-TEST(PillowCodecs, EveryFileDecodesToPillowsPixels) {
+std::vector<std::string> file_names() {
   const nlohmann::json expected = read_json_file(folder() + "/expected.json");
-  int checked = 0;
-  for (const auto& [name, want] : expected.at("images").items()) {
-    SCOPED_TRACE(name);
-    const Image image = load_image(folder() + "/" + name);
-    EXPECT_EQ(image.width, want.at("width").get<int>());
-    EXPECT_EQ(image.height, want.at("height").get<int>());
-    EXPECT_EQ(image.pixels, from_hex(want.at("rgb").get<std::string>()));
-    const std::vector<uint8_t> bytes = bytes_of(folder() + "/" + name);
-    const ImageInfo info = probe_image(bytes.data(), bytes.size(), name);
-    EXPECT_EQ(info.width, image.width);
-    EXPECT_EQ(info.height, image.height);
-    EXPECT_EQ(info.format, name.rfind("jpeg", 0) == 0 ? "JPEG" : "PNG");
-    ++checked;
-  }
-  EXPECT_GE(checked, 33);
+  std::vector<std::string> names;
+  for (const auto& item : expected.at("images").items()) names.push_back(item.key());
+  return names;
 }
+
+using test::file_bytes;
+
+TEST(PillowCodecs, EveryFileDecodesToPillowsPixels) { EXPECT_GE(test::expect_folder_matches_pillow(folder()), 33); }
 
 // Every prefix: refused with one line naming the file, or (when only bytes after the image data
 // were cut, such as a PNG's IEND chunk) exactly the full image.
 TEST(PillowCodecs, CutFilesAreRefusedOrComplete) {
-  const nlohmann::json expected = read_json_file(folder() + "/expected.json");
-  for (const auto& item : expected.at("images").items()) {
-    SCOPED_TRACE(item.key());
-    const std::vector<uint8_t> bytes = bytes_of(folder() + "/" + item.key());
+  for (const std::string& name : file_names()) {
+    SCOPED_TRACE(name);
+    const std::vector<uint8_t> bytes = file_bytes(folder() + "/" + name);
     const Image full = decode_image(bytes.data(), bytes.size(), "cut");
     size_t refused = 0;
     for (size_t n = 0; n < bytes.size(); ++n) {
@@ -76,37 +56,18 @@ TEST(PillowCodecs, CutFilesAreRefusedOrComplete) {
 // Random byte changes (corrupt Huffman data, bad markers, wrong sizes, bad checksums): every
 // outcome is an image within the limit, the same twice, or a one-line error.
 TEST(PillowCodecs, MutatedFilesAreDecodedOrRefusedCleanly) {
-  const nlohmann::json expected = read_json_file(folder() + "/expected.json");
-  std::mt19937 rng(99);
-  DecodeOptions small;
-  small.max_pixels = 1 << 16;
-  size_t decoded = 0, refused = 0;
-  for (const auto& item : expected.at("images").items()) {
-    const std::vector<uint8_t> bytes = bytes_of(folder() + "/" + item.key());
-    for (int round = 0; round < 200; ++round) {
-      std::vector<uint8_t> mutated = bytes;
-      for (int c = 1 + static_cast<int>(rng() % 4); c > 0; --c) mutated[rng() % mutated.size()] = static_cast<uint8_t>(rng());
-      try {
-        const Image image = decode_image(mutated.data(), mutated.size(), "m", small);
-        EXPECT_LE(static_cast<uint64_t>(image.width) * image.height, small.max_pixels);
-        EXPECT_EQ(image, decode_image(mutated.data(), mutated.size(), "m", small)) << item.key() << " " << round;
-        ++decoded;
-      } catch (const Error& e) {
-        EXPECT_EQ(std::string(e.what()).rfind("m: ", 0), 0u) << e.what();
-        EXPECT_EQ(std::string(e.what()).find('\n'), std::string::npos) << e.what();
-        ++refused;
-      }
-    }
-  }
-  std::printf("  mutated files: %zu decoded, %zu refused\n", decoded, refused);
-  EXPECT_GT(decoded, 0u);
-  EXPECT_GT(refused, 0u);
+  std::vector<std::string> paths;
+  for (const std::string& name : file_names()) paths.push_back(folder() + "/" + name);
+  const test::MutationOutcome outcome = test::decode_mutations(paths, 200, 99);
+  std::printf("  mutated files: %zu decoded, %zu refused\n", outcome.decoded, outcome.refused);
+  EXPECT_GT(outcome.decoded, 0u);
+  EXPECT_GT(outcome.refused, 0u);
 }
 
 TEST(PillowCodecs, TruncationIsNamedAsSuch) {
   for (const char* name : {"jpeg_420.jpg", "jpeg_progressive.jpg", "png_rgb8.png", "png_rgb8_interlaced.png"}) {
     SCOPED_TRACE(name);
-    const std::vector<uint8_t> bytes = bytes_of(folder() + "/" + name);
+    const std::vector<uint8_t> bytes = file_bytes(folder() + "/" + name);
     const std::string format = name[0] == 'j' ? "JPEG" : "PNG";
     try {
       decode_image(bytes.data(), bytes.size() * 2 / 3, "cut.img");
