@@ -211,7 +211,8 @@ Image decode_image(const uint8_t* data, size_t size, const std::string& where, c
     fail(where, info.format + " header gives an empty " + std::to_string(info.width) + "x" +
                     std::to_string(info.height) + " image");
   check_pixel_limit(where, info.format, info.width, info.height, options.max_pixels);
-  if (info.sixteen_bit) fail(where, "16-bit " + info.format + " images are not supported; convert to 8 bits per channel");
+  if (info.sixteen_bit)
+    fail(where, "16-bit " + info.format + " images are not supported; convert to 8 bits per channel");
 
   if (info.format == "GIF") return decode_gif(data, size, where);
   Image image = decode_with_stb(data, size, where, info);

@@ -176,7 +176,8 @@ ImageInfo probe_png(const uint8_t* data, size_t size, const std::string& where) 
   info.width = static_cast<int>(reader.width());
   info.height = static_cast<int>(reader.height());
   const int type = reader.color_type();
-  info.channels = type == PNG_COLOR_TYPE_PALETTE ? 3 : (type & PNG_COLOR_MASK_COLOR ? 3 : 1) + (type & PNG_COLOR_MASK_ALPHA ? 1 : 0);
+  // A palette counts as RGB, as before; alpha adds one.
+  info.channels = (type & PNG_COLOR_MASK_COLOR ? 3 : 1) + (type & PNG_COLOR_MASK_ALPHA ? 1 : 0);
   info.sixteen_bit = reader.depth() == 16;
   return info;
 }
