@@ -7,9 +7,10 @@
 
 #include "engine/image/gif_decode.h"
 #include "engine/image/image_bmp_check.h"
-#include "engine/image/image_png_check.h"
+#include "engine/image/jpeg_decode.h"
 #include "engine/image/pillow_levels.h"
-#include "engine/image/png_palette.h"
+#include "engine/image/pixel_limit.h"
+#include "engine/image/png_decode.h"
 #include "formats/error.h"
 #include "formats/le_bytes.h"
 #include "formats/mapped_file.h"
@@ -20,6 +21,8 @@
 #define STBI_NO_HDR
 #define STBI_NO_LINEAR
 #define STBI_NO_PIC
+#define STBI_NO_JPEG  // libjpeg-turbo (jpeg_decode.h), as in Pillow
+#define STBI_NO_PNG   // libpng (png_decode.h)
 #define STBI_FAILURE_USERMSG
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wunused-function"
@@ -76,8 +79,6 @@ const stbi_io_callbacks kCallbacks{&Reader::read, &Reader::skip, &Reader::eof};
 // The name used in messages; stb tries TGA, which has no signature, last.
 const char* sniff_format(const uint8_t* data, size_t size) {
   const std::string_view head(reinterpret_cast<const char*>(data), size);
-  if (starts_with(head, "\x89PNG\r\n\x1a\n")) return "PNG";
-  if (starts_with(head, "\xff\xd8")) return "JPEG";
   if (starts_with(head, "GIF87a") || starts_with(head, "GIF89a")) return "GIF";
   if (starts_with(head, "BM")) return "BMP";
   if (starts_with(head, "8BPS")) return "PSD";
@@ -89,99 +90,6 @@ uint32_t be(const uint8_t* p, int n) {
   uint32_t v = 0;
   for (int i = 0; i < n; ++i) v = (v << 8) | p[i];
   return v;
-}
-// JPEG: the first start-of-frame segment's height and width.
-bool jpeg_dimensions(const uint8_t* data, size_t size, uint64_t& w, uint64_t& h) {
-  size_t pos = 2;
-  while (pos + 4 <= size) {
-    if (data[pos] != 0xFF) return false;
-    const uint8_t marker = data[pos + 1];
-    if (marker == 0xFF) {  // fill byte
-      ++pos;
-      continue;
-    }
-    if (marker == 0x01 || (marker >= 0xD0 && marker <= 0xD8)) {  // no length field
-      pos += 2;
-      continue;
-    }
-    if (marker == 0xDA || marker == 0xD9) return false;  // scan data or end before any frame
-    const size_t length = be(data + pos + 2, 2);
-    const bool frame = marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
-    if (frame) {
-      if (pos + 9 > size) return false;
-      h = be(data + pos + 5, 2);
-      w = be(data + pos + 7, 2);
-      return true;
-    }
-    pos += 2 + length;
-  }
-  return false;
-}
-
-// Two holes in stb_image 2.27 (libstb-dev) that a JPEG's marker segments can reach, closed here
-// before stb sees the file:
-// - a DHT table whose 16 code-length counts total more than 256 makes stbi__build_huffman write
-//   past its arrays inside stb's decoder state;
-// - a scan may select a Huffman table the file never defined, and stb then decodes with that
-//   table's uninitialised memory (stbi__jpeg is malloc'ed), indexing far outside it.
-// The walk follows stb: segments by their lengths, entropy-coded data byte by byte; DHT tables
-// one after another while the segment's length is not used up, even past its end; zeros past
-// the end of the file. stb takes any run of 0xFF bytes and then 0xD8 as the start of a JPEG
-// (not only the FF D8 that sniff_format names), so every such file is walked.
-// A progressive JPEG decodes every coefficient once per scan that refines it, so a small file
-// of thousands of scans costs minutes; real encoders write at most a few dozen.
-constexpr int kMaxJpegScans = 256;
-
-void check_jpeg_tables(const uint8_t* data, size_t size, const std::string& where) {
-  size_t pos = 0;
-  while (pos < size && data[pos] == 0xFF) ++pos;
-  if (pos == 0 || pos >= size || data[pos] != 0xD8) return;
-  ++pos;
-  auto at = [&](size_t i) -> uint8_t { return i < size ? data[i] : 0; };
-  bool defined[2][4] = {};  // [DC, AC][table id]
-  bool progressive = false;
-  int scans = 0;
-  while (pos + 4 <= size) {
-    const uint8_t marker = data[pos + 1];
-    if (data[pos] != 0xFF || marker == 0xFF) {  // scan data, or a fill byte
-      ++pos;
-      continue;
-    }
-    if (marker == 0x00 || marker == 0x01 || (marker >= 0xD0 && marker <= 0xD8)) {  // no length field
-      pos += 2;
-      continue;
-    }
-    if (marker == 0xD9) return;
-    const size_t length = be(data + pos + 2, 2);
-    if (marker >= 0xC0 && marker <= 0xC2) progressive = marker == 0xC2;
-    if (marker == 0xC4) {
-      int64_t left = static_cast<int64_t>(length) - 2;
-      for (size_t t = pos + 4; left > 0 && t < size;) {
-        size_t codes = 0;
-        for (size_t i = 1; i <= 16; ++i) codes += at(t + i);
-        if (codes > 256)
-          fail(where, "corrupt JPEG: a Huffman table declares " + std::to_string(codes) + " codes (at most 256)");
-        if ((at(t) >> 4) <= 1 && (at(t) & 15) <= 3) defined[at(t) >> 4][at(t) & 15] = true;
-        left -= static_cast<int64_t>(17 + codes);
-        t += 17 + codes;
-      }
-    }
-    if (marker == 0xDA && ++scans > kMaxJpegScans)
-      fail(where, "JPEG has more than " + std::to_string(kMaxJpegScans) + " scans, too costly to decode");
-    if (marker == 0xDA) {
-      // Which tables this scan decodes with: baseline, both; progressive, the DC table in a
-      // first DC scan (Ss = 0, Ah = 0) and the AC table in an AC scan (Ss > 0).
-      const size_t n = at(pos + 4), after = pos + 5 + 2 * n;
-      const bool dc = !progressive || (at(after) == 0 && (at(after + 2) >> 4) == 0);
-      const bool ac = !progressive || at(after) > 0;
-      for (size_t c = 0; c < n && c < 4; ++c) {
-        const uint8_t q = at(pos + 6 + 2 * c);
-        if ((dc && (q >> 4) <= 3 && !defined[0][q >> 4]) || (ac && (q & 15) <= 3 && !defined[1][q & 15]))
-          fail(where, "corrupt JPEG: a scan uses a Huffman table that the file does not define");
-      }
-    }
-    pos += 2 + length;
-  }
 }
 
 // stb_image 2.27 reads the numbers of a binary PNM header into an int without an overflow check
@@ -211,11 +119,6 @@ int64_t check_pnm_header(const uint8_t* data, size_t size, const std::string& wh
 // The size a header claims, read here so that the limit is enforced before stb allocates (and
 // before its own, less clear, sanity limits answer). False when the format is not one of these.
 bool claimed_dimensions(const std::string& format, const uint8_t* d, size_t size, uint64_t& w, uint64_t& h) {
-  if (format == "PNG" && size >= 24) {
-    w = be(d + 16, 4);
-    h = be(d + 20, 4);
-    return true;
-  }
   if (format == "GIF") {  // no frame or a truncated header: left for the decoder to refuse
     int gif_w = 0, gif_h = 0;
     try {
@@ -237,7 +140,6 @@ bool claimed_dimensions(const std::string& format, const uint8_t* d, size_t size
     w = be(d + 18, 4);
     return true;
   }
-  if (format == "JPEG") return jpeg_dimensions(d, size, w, h);
   return false;
 }
 
@@ -248,20 +150,10 @@ std::string reason() {
 
 std::string size_text(uint64_t w, uint64_t h) { return std::to_string(w) + "x" + std::to_string(h); }
 
-void check_pixel_limit(const std::string& where, const std::string& format, uint64_t w, uint64_t h,
-                       uint64_t limit) {
-  // Each side fits in 32 bits, so the product cannot overflow.
-  if (w * h > limit)
-    fail(where, format + " image of " + size_text(w, h) + " = " + std::to_string(w * h) +
-                    " pixels exceeds the limit of " + std::to_string(limit) + " pixels");
-}
-
 ImageInfo probe(const uint8_t* data, size_t size, const std::string& where, uint64_t max_pixels) {
-  if (size == 0) fail(where, "is empty, not an image");
   if (size > static_cast<size_t>(INT32_MAX)) fail(where, "is over 2 GiB, too large to decode");
   ImageInfo info;
   info.format = sniff_format(data, size);
-  check_jpeg_tables(data, size, where);
   check_pnm_header(data, size, where);
   uint64_t claimed_w = 0, claimed_h = 0;
   if (claimed_dimensions(info.format, data, size, claimed_w, claimed_h))
@@ -281,15 +173,6 @@ ImageInfo probe(const uint8_t* data, size_t size, const std::string& where, uint
 }
 
 Image decode_with_stb(const uint8_t* data, size_t size, const std::string& where, const ImageInfo& info) {
-  std::vector<uint8_t> full_palette;
-  if (info.format == "PNG") {
-    check_png_structure(data, size, where);
-    full_palette = png_with_full_palette(data, size);
-    if (!full_palette.empty()) {
-      data = full_palette.data();
-      size = full_palette.size();
-    }
-  }
   if (info.format == "BMP") check_bmp_palette_indices(data, size, where);
   if (info.format == "PNM" && check_pnm_header(data, size, where) == 0) fail(where, "corrupt PNM header: maxval is 0");
   // stb "removes a white matte" from the colours of a PSD with alpha (Pillow keeps them), and
@@ -313,22 +196,23 @@ Image decode_with_stb(const uint8_t* data, size_t size, const std::string& where
 }  // namespace
 
 ImageInfo probe_image(const uint8_t* data, size_t size, const std::string& where) {
+  if (size == 0) fail(where, "is empty, not an image");
+  if (looks_like_jpeg(data, size)) return probe_jpeg(data, size, where);
+  if (looks_like_png(data, size)) return probe_png(data, size, where);
   return probe(data, size, where, UINT64_MAX);
 }
 
 Image decode_image(const uint8_t* data, size_t size, const std::string& where, const DecodeOptions& options) {
+  if (size == 0) fail(where, "is empty, not an image");
+  if (looks_like_jpeg(data, size)) return decode_jpeg(data, size, where, options.max_pixels);
+  if (looks_like_png(data, size)) return decode_png(data, size, where, options.max_pixels);
   const ImageInfo info = probe(data, size, where, options.max_pixels);
   if (info.width <= 0 || info.height <= 0)
     fail(where, info.format + " header gives an empty " + std::to_string(info.width) + "x" +
                     std::to_string(info.height) + " image");
   check_pixel_limit(where, info.format, info.width, info.height, options.max_pixels);
-  if (info.sixteen_bit) {
-    if (info.format != "PNG")
-      fail(where, "16-bit " + info.format + " images are not supported; convert to 8 bits per channel");
-    if (info.channels == 1)
-      fail(where, "16-bit grayscale PNG is not supported (Pillow reads it as 32-bit integers and "
-                  "convert('RGB') clips them at 255 instead of scaling); convert to 8 bits per channel");
-  }
+  if (info.sixteen_bit)
+    fail(where, "16-bit " + info.format + " images are not supported; convert to 8 bits per channel");
 
   if (info.format == "GIF") return decode_gif(data, size, where);
   Image image = decode_with_stb(data, size, where, info);

@@ -1,14 +1,12 @@
-// Decodes PNG, JPEG, BMP, GIF, TGA, PSD and binary PNM files (stb_image) to 8-bit RGB.
-//
-// Mode conversion follows PIL's Image.convert('RGB'): gray is copied to R, G and B; alpha is
-// dropped, never blended; palettes are looked up. Known differences from Pillow:
-// - JPEG: stb's IDCT, chroma upsampling and YCbCr conversion differ from libjpeg-turbo by a
-//   few levels on some pixels (see tests/engine/image_decode_test.cpp for the measured size).
-// - 16 bits per channel: PNGs with colour or alpha keep the high byte of each sample, as
-//   Pillow's "RGB;16B", "RGBA;16B" and "LA;16B" (read as RGBA) unpackers do. 16-bit grayscale
-//   PNGs are refused: Pillow 9.4 opens them as 32-bit 'I' and convert('RGB') clips every value
-//   above 255 to white, which is never what a caller wants. Other 16-bit files (PSD, PNM) are
-//   refused too.
+// Decodes PNG, JPEG, BMP, GIF, TGA, PSD and binary PNM files to 8-bit RGB, pixel for pixel as
+// Pillow 9.4's Image.open(f).convert('RGB'): gray is copied to R, G and B; alpha is dropped,
+// never blended; palettes are looked up.
+// - JPEG: libjpeg-turbo with Pillow's settings (jpeg_decode.h); EXIF orientation not applied.
+// - PNG: libpng with Pillow's mode rules (png_decode.h). 16-bit PNGs with colour or alpha keep
+//   the high byte of each sample; 16-bit grayscale PNGs are refused: Pillow 9.4 opens them as
+//   32-bit 'I' and convert('RGB') clips every value above 255 to white, which is never what a
+//   caller wants. Other 16-bit files (PSD, PNM) are refused too.
+// - BMP, TGA, PSD, PNM: stb_image, with the checks and level fixes around it below.
 // - GIF: the first frame only, decoded here (gif_decode.h) with Pillow's canvas, fill and
 //   palette rules.
 // - PNM with a maxval below 255 and 16-bit 5-6-5 / 5-5-5 BMPs are rescaled as Pillow does

@@ -8,7 +8,7 @@
 
 #include "engine/image/image_decode.h"
 #include "formats/error.h"
-#include "formats/json_file.h"
+#include "decode_checks.h"
 #include "test_support/shared_data.h"
 
 namespace vit {
@@ -16,34 +16,9 @@ namespace {
 
 std::string folder() { return test::test_data("engine") + "/pillow"; }
 
-std::vector<uint8_t> bytes_of(const std::string& path) {
-  const std::string text = test::read_text(path);
-  return std::vector<uint8_t>(text.begin(), text.end());
-}
+using test::file_bytes;
 
-std::vector<uint8_t> from_hex(const std::string& hex) {
-  std::vector<uint8_t> out;
-  for (size_t i = 0; i + 1 < hex.size(); i += 2) out.push_back(static_cast<uint8_t>(std::stoi(hex.substr(i, 2), nullptr, 16)));
-  return out;
-}
-
-TEST(PillowReference, EveryFileDecodesToPillowsPixels) {
-  const nlohmann::json expected = read_json_file(folder() + "/expected.json");
-  int checked = 0;
-  for (const auto& [name, want] : expected.at("images").items()) {
-    SCOPED_TRACE(name);
-    const Image image = load_image(folder() + "/" + name);
-    EXPECT_EQ(image.width, want.at("width").get<int>());
-    EXPECT_EQ(image.height, want.at("height").get<int>());
-    EXPECT_EQ(image.pixels, from_hex(want.at("rgb").get<std::string>()));
-    const std::vector<uint8_t> bytes = bytes_of(folder() + "/" + name);
-    const ImageInfo info = probe_image(bytes.data(), bytes.size(), name);
-    EXPECT_EQ(info.width, image.width);
-    EXPECT_EQ(info.height, image.height);
-    ++checked;
-  }
-  EXPECT_GE(checked, 17);
-}
+TEST(PillowReference, EveryFileDecodesToPillowsPixels) { EXPECT_GE(test::expect_folder_matches_pillow(folder()), 17); }
 
 std::string error_of(std::vector<uint8_t> bytes) {
   try {
@@ -55,11 +30,11 @@ std::string error_of(std::vector<uint8_t> bytes) {
 }
 
 TEST(PillowReference, BrokenGifsAreRefusedNamingTheProblem) {
-  const std::vector<uint8_t> gif = bytes_of(folder() + "/gif_pillow_lzw.gif");
+  const std::vector<uint8_t> gif = file_bytes(folder() + "/gif_pillow_lzw.gif");
   for (size_t cut : {size_t{13}, size_t{800}, gif.size() - 3})
     EXPECT_NE(error_of({gif.begin(), gif.begin() + static_cast<std::ptrdiff_t>(cut)}).find("x.gif: truncated GIF"),
               std::string::npos) << cut;
-  const std::vector<uint8_t> plain = bytes_of(folder() + "/gif_local_table.gif");  // no global table
+  const std::vector<uint8_t> plain = file_bytes(folder() + "/gif_local_table.gif");  // no global table
   std::vector<uint8_t> no_frame(plain.begin(), plain.begin() + 13);
   no_frame.push_back(0x3B);
   EXPECT_NE(error_of(no_frame).find("GIF has no image"), std::string::npos) << error_of(no_frame);

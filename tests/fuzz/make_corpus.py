@@ -242,8 +242,11 @@ def image_seeds():
     seeds["gray8.jpg"] = jpeg(16, 8, 1, lambda c, b: (b * 37) % 200 - 100)
     seeds["rgb_restart.jpg"] = jpeg(24, 16, 3, lambda c, b: (b * 11 + c * 50) % 300 - 150, restart=2)
     for path in sorted(glob.glob(os.path.join(ROOT, "tests", "engine", "data", "*"))):
-        if not path.endswith(".json"):
+        if os.path.isfile(path) and not path.endswith(".json"):  # not the pillow*/ folders
             seeds[os.path.basename(path)] = read(path)
+    # Pillow-written JPEGs: progressive, CMYK (Adobe), 4:4:4 and 4:2:2 sampling.
+    for path in sorted(glob.glob(os.path.join(ROOT, "tests", "engine", "data", "pillow_codecs", "jpeg_*.jpg"))):
+        seeds[os.path.basename(path)] = read(path)
     return seeds
 
 
