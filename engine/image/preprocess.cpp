@@ -54,9 +54,11 @@ void check_size(int w, int h, const char* step) {
 }
 
 PreprocessStages run_hf(const Image& image, const PreprocessConfig& c) {
-  if (c.do_resize) check_size(c.resize_width, c.resize_height, "the resize");
+  int w = c.resize_width, h = c.resize_height;
+  if (c.resize_shortest_edge > 0) shorter_side_size(image.width, image.height, c.resize_shortest_edge, w, h);
+  if (c.do_resize) check_size(w, h, "the resize");
   PreprocessStages s;
-  s.resized = c.do_resize ? resize_image(image, c.resize_width, c.resize_height, c.resample) : image;
+  s.resized = c.do_resize ? resize_image(image, w, h, c.resample) : image;
   s.cropped = c.do_center_crop ? center_crop(s.resized, c.crop_width, c.crop_height, CropStyle::HuggingFace)
                                : s.resized;
   return s;
@@ -154,7 +156,7 @@ PreprocessStages preprocess_stages(const Image& image, const PreprocessConfig& c
 std::optional<ImageSize> fixed_output_size(const PreprocessConfig& c) {
   if (c.pipeline == PreprocessPipeline::TimmEval) return ImageSize{c.input_width, c.input_height};  // always cropped
   if (c.do_center_crop) return ImageSize{c.crop_width, c.crop_height};
-  if (c.do_resize) return ImageSize{c.resize_width, c.resize_height};
+  if (c.do_resize && c.resize_shortest_edge == 0) return ImageSize{c.resize_width, c.resize_height};
   return std::nullopt;
 }
 

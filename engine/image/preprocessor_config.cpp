@@ -16,6 +16,28 @@ using nlohmann::json;
 constexpr int kMaxSide = 8192;  // 8192 x 8192 is the image pixel limit (image_decode.h)
 constexpr std::array<double, 3> kImagenetMean{0.485, 0.456, 0.406};
 constexpr std::array<double, 3> kImagenetStd{0.229, 0.224, 0.225};
+constexpr std::array<double, 3> kOpenaiClipMean{0.48145466, 0.4578275, 0.40821073};
+constexpr std::array<double, 3> kOpenaiClipStd{0.26862954, 0.26130258, 0.27577711};
+
+// What a bare number means as a processor's "size" (transformers' get_size_dict with the
+// class's default_to_square): a square, the shortest edge, or nothing the class can resize to.
+enum class IntSize { Square, ShortestEdge, Refused };
+
+struct HfProcessor {
+  const char* names[3];  // the class, its Fast twin, its legacy FeatureExtractor (or null)
+  PreprocessConfig (*defaults)();
+  bool crops;            // do_center_crop and crop_size apply
+  IntSize int_size;      // also: {"shortest_edge": S} is accepted when this is ShortestEdge
+};
+
+const HfProcessor kHfProcessors[] = {
+    {{"ViTImageProcessor", "ViTImageProcessorFast", "ViTFeatureExtractor"}, hf_vit_defaults, false, IntSize::Square},
+    {{"DeiTImageProcessor", "DeiTImageProcessorFast", "DeiTFeatureExtractor"}, hf_deit_defaults, true, IntSize::Square},
+    {{"BitImageProcessor", "BitImageProcessorFast", nullptr}, hf_bit_defaults, true, IntSize::ShortestEdge},
+    {{"CLIPImageProcessor", "CLIPImageProcessorFast", "CLIPFeatureExtractor"}, hf_clip_defaults, true,
+     IntSize::ShortestEdge},
+    {{"SiglipImageProcessor", "SiglipImageProcessorFast", nullptr}, hf_siglip_defaults, false, IntSize::Refused},
+};
 
 int side(const json& v, const std::string& where) {
   if (!v.is_number_integer()) fail(where, "must be a whole number of pixels");
@@ -25,21 +47,31 @@ int side(const json& v, const std::string& where) {
   return static_cast<int>(n);
 }
 
-// transformers' size dicts: {"height": h, "width": w}, or an int for a square.
-void get_size(const json& j, const char* key, int& width, int& height, const std::string& where) {
+// transformers' size dicts: {"height": h, "width": w}; {"shortest_edge": s} where the class
+// takes it (*shortest_edge set, the others kept); a bare number as `int_size` says.
+void get_size(const json& j, const char* key, IntSize int_size, int& width, int& height, int* shortest_edge,
+              const std::string& where) {
   if (!j.contains(key) || j[key].is_null()) return;
   const json& v = j[key];
   const std::string at = json_key_where(where, key);
-  if (v.is_number()) {
-    width = height = side(v, at);
+  const bool edges = int_size == IntSize::ShortestEdge;
+  if (v.is_number() && int_size != IntSize::Refused) {
+    (edges ? *shortest_edge : width) = side(v, at);
+    if (!edges) height = width;
     return;
   }
-  if (!v.is_object()) fail(at, "must be {\"height\": H, \"width\": W} or a number");
-  if (v.contains("shortest_edge") || v.contains("longest_edge"))
-    fail(at, "shortest_edge/longest_edge sizes are not supported by this processor; use height and width");
+  if (!v.is_object()) fail(at, "must be {\"height\": H, \"width\": W}" + std::string(edges ? " or {\"shortest_edge\": S}" : ""));
+  if (v.contains("longest_edge") || (v.contains("shortest_edge") && !edges))
+    fail(at, std::string(v.contains("longest_edge") ? "longest_edge" : "shortest_edge") +
+                 " is not supported by this processor; use height and width");
+  if (edges && v.contains("shortest_edge")) {
+    *shortest_edge = side(v["shortest_edge"], at + ".shortest_edge");
+    return;
+  }
   if (!v.contains("height") || !v.contains("width")) fail(at, "needs both \"height\" and \"width\"");
   height = side(v["height"], at + ".height");
   width = side(v["width"], at + ".width");
+  if (shortest_edge) *shortest_edge = 0;
 }
 
 void get_channels(const json& j, const char* key, std::array<double, 3>& out, bool nonzero,
@@ -65,15 +97,17 @@ void get_channels(const json& j, const char* key, std::array<double, 3>& out, bo
   }
 }
 
-PreprocessConfig parse_hf(const json& j, PreprocessConfig c, bool deit, const std::string& where) {
+PreprocessConfig parse_hf(const json& j, const HfProcessor& processor, const std::string& where) {
+  PreprocessConfig c = processor.defaults();
   c.do_resize = optional_field<bool>(j, "do_resize", c.do_resize, where);
-  get_size(j, "size", c.resize_width, c.resize_height, where);
+  get_size(j, "size", processor.int_size, c.resize_width, c.resize_height, &c.resize_shortest_edge, where);
   c.resample = filter_from_pil_code(optional_field<int>(j, "resample", pil_code(c.resample), where),
                                     json_key_where(where, "resample"));
-  if (deit) {
+  if (processor.crops) {
     c.do_center_crop = optional_field<bool>(j, "do_center_crop", c.do_center_crop, where);
-    get_size(j, "crop_size", c.crop_width, c.crop_height, where);
+    get_size(j, "crop_size", IntSize::Square, c.crop_width, c.crop_height, nullptr, where);
   }
+  optional_field<bool>(j, "do_convert_rgb", true, where);  // decoded images are RGB already
   c.do_rescale = optional_field<bool>(j, "do_rescale", c.do_rescale, where);
   c.rescale_factor = optional_field<double>(j, "rescale_factor", c.rescale_factor, where);
   c.do_normalize = optional_field<bool>(j, "do_normalize", c.do_normalize, where);
@@ -123,6 +157,12 @@ PreprocessConfig parse_timm(const json& j, const std::string& where) {
 
 json channels_json(const std::array<double, 3>& v) { return json::array({v[0], v[1], v[2]}); }
 
+const HfProcessor& hf_processor(PreprocessPipeline pipeline) {
+  for (const HfProcessor& processor : kHfProcessors)
+    if (processor.defaults().pipeline == pipeline) return processor;
+  fail("preprocessor config", "not a Hugging Face pipeline");
+}
+
 }  // namespace
 
 PreprocessConfig hf_vit_defaults() {
@@ -144,6 +184,31 @@ PreprocessConfig hf_deit_defaults() {
   c.crop_width = c.crop_height = 224;
   c.mean = kImagenetMean;
   c.std = kImagenetStd;
+  return c;
+}
+
+PreprocessConfig hf_bit_defaults() {
+  PreprocessConfig c = hf_clip_defaults();  // BitImageProcessor's defaults are CLIP's
+  c.pipeline = PreprocessPipeline::HfBit;
+  return c;
+}
+
+PreprocessConfig hf_clip_defaults() {
+  PreprocessConfig c;
+  c.pipeline = PreprocessPipeline::HfClip;
+  c.resample = ResampleFilter::Bicubic;
+  c.resize_shortest_edge = 224;
+  c.do_center_crop = true;
+  c.crop_width = c.crop_height = 224;
+  c.mean = kOpenaiClipMean;
+  c.std = kOpenaiClipStd;
+  return c;
+}
+
+PreprocessConfig hf_siglip_defaults() {
+  PreprocessConfig c = hf_vit_defaults();  // 224 x 224, mean and std 0.5, but bicubic
+  c.pipeline = PreprocessPipeline::HfSiglip;
+  c.resample = ResampleFilter::Bicubic;
   return c;
 }
 
@@ -190,15 +255,15 @@ PreprocessConfig parse_any(const json& j, const std::string& where) {
     type = json_as<std::string>(j[key], json_key_where(where, key));
     break;
   }
-  if (type == "ViTImageProcessor" || type == "ViTImageProcessorFast" || type == "ViTFeatureExtractor")
-    return parse_hf(j, hf_vit_defaults(), false, where);
-  if (type == "DeiTImageProcessor" || type == "DeiTImageProcessorFast" || type == "DeiTFeatureExtractor")
-    return parse_hf(j, hf_deit_defaults(), true, where);
+  for (const HfProcessor& processor : kHfProcessors)
+    for (const char* name : processor.names)
+      if (name && type == name) return parse_hf(j, processor, where);
   if (type == "TimmEvalTransform") return parse_timm(j, where);
-  if (type.empty())
-    fail(where, "names no \"image_processor_type\" (ViTImageProcessor, DeiTImageProcessor or TimmEvalTransform)");
-  fail(where, "unsupported image_processor_type \"" + type +
-                  "\" (supported: ViTImageProcessor, DeiTImageProcessor, TimmEvalTransform)");
+  const std::string supported =
+      "ViTImageProcessor, DeiTImageProcessor, BitImageProcessor, CLIPImageProcessor, SiglipImageProcessor or "
+      "TimmEvalTransform";
+  if (type.empty()) fail(where, "names no \"image_processor_type\" (" + supported + ")");
+  fail(where, "unsupported image_processor_type \"" + type + "\" (supported: " + supported + ")");
 }
 
 }  // namespace
@@ -226,12 +291,15 @@ json preprocess_config_to_json(const PreprocessConfig& c) {
     j["std"] = channels_json(c.std);
     return j;
   }
-  const bool deit = c.pipeline == PreprocessPipeline::HfDeit;
-  j["image_processor_type"] = deit ? "DeiTImageProcessor" : "ViTImageProcessor";
+  const HfProcessor& processor = hf_processor(c.pipeline);
+  j["image_processor_type"] = processor.names[0];
   j["do_resize"] = c.do_resize;
-  j["size"] = {{"height", c.resize_height}, {"width", c.resize_width}};
+  if (c.resize_shortest_edge > 0)
+    j["size"] = {{"shortest_edge", c.resize_shortest_edge}};
+  else
+    j["size"] = {{"height", c.resize_height}, {"width", c.resize_width}};
   j["resample"] = pil_code(c.resample);
-  if (deit) {
+  if (processor.crops) {
     j["do_center_crop"] = c.do_center_crop;
     j["crop_size"] = {{"height", c.crop_height}, {"width", c.crop_width}};
   }

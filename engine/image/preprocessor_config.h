@@ -3,11 +3,15 @@
 // Hugging Face processors (keys as transformers writes them; absent keys take the class's
 // defaults):
 //   "image_processor_type" (or legacy "feature_extractor_type"): "ViTImageProcessor" |
-//     "DeiTImageProcessor" (the "...FeatureExtractor" and "...Fast" names map to the same
+//     "DeiTImageProcessor" | "BitImageProcessor" (DINOv2) | "CLIPImageProcessor" |
+//     "SiglipImageProcessor" (the "...FeatureExtractor" and "...Fast" names map to the same
 //     PIL-exact pipeline);
-//   do_resize, size {"height","width"} (or an int: square), resample (PIL code: 0 nearest,
-//   1 lanczos, 2 bilinear, 3 bicubic), do_center_crop + crop_size (DeiT only), do_rescale,
-//   rescale_factor, do_normalize, image_mean, image_std (3 numbers or one for all channels).
+//   do_resize, size {"height","width"} (or an int: square; for CLIP and Bit an int or
+//   {"shortest_edge": S} resizes the short side to S and the long one to int(S * long /
+//   short)), resample (PIL code: 0 nearest, 1 lanczos, 2 bilinear, 3 bicubic),
+//   do_center_crop + crop_size (DeiT, CLIP, Bit; top = (H - h) // 2), do_rescale,
+//   rescale_factor, do_normalize, image_mean, image_std (3 numbers or one for all channels),
+//   do_convert_rgb (images are RGB already).
 //
 // timm's evaluation transform (transforms_imagenet_eval), a format of this project:
 //   {"image_processor_type": "TimmEvalTransform",
@@ -30,7 +34,9 @@ namespace vit {
 
 constexpr const char* kPreprocessorFile = "preprocessor_config.json";  // in a model folder
 
-enum class PreprocessPipeline { HfVit, HfDeit, TimmEval };
+// The Hugging Face processor classes share one pipeline (resize, optional center crop, rescale,
+// normalize) and differ in defaults and accepted keys.
+enum class PreprocessPipeline { HfVit, HfDeit, HfBit, HfClip, HfSiglip, TimmEval };
 enum class TimmCropMode { Center, Squash, Border };
 
 struct PreprocessConfig {
@@ -45,6 +51,7 @@ struct PreprocessConfig {
   // Hugging Face.
   bool do_resize = true;
   int resize_width = 224, resize_height = 224;
+  int resize_shortest_edge = 0;  // > 0: the short side becomes this (CLIP, Bit), instead of the above
   bool do_center_crop = false;
   int crop_width = 224, crop_height = 224;
   bool do_rescale = true;
@@ -56,10 +63,14 @@ struct PreprocessConfig {
   TimmCropMode crop_mode = TimmCropMode::Center;
 };
 
-// The defaults of transformers' ViTImageProcessor, DeiTImageProcessor, and of timm's eval
-// transform for a square input of `size` (ImageNet mean/std, bilinear, crop_pct 0.875).
+// The defaults of transformers' ViTImageProcessor, DeiTImageProcessor, BitImageProcessor,
+// CLIPImageProcessor, SiglipImageProcessor, and of timm's eval transform for a square input of
+// `size` (ImageNet mean/std, bilinear, crop_pct 0.875).
 PreprocessConfig hf_vit_defaults();
 PreprocessConfig hf_deit_defaults();
+PreprocessConfig hf_bit_defaults();
+PreprocessConfig hf_clip_defaults();
+PreprocessConfig hf_siglip_defaults();
 PreprocessConfig timm_eval_defaults(int size);
 
 // Parses a preprocessor_config.json document; errors read "<where>: <problem>".
