@@ -23,8 +23,9 @@ constexpr const char* kUsage = R"(usage: vitrun --model DIR IMAGE|FOLDER|@LIST..
 Images (PNG, JPEG, BMP, GIF, TGA, PSD, PNM) are preprocessed as the folder's
 preprocessor_config.json says and classified:
   --topk K              labels per image (default 5), softmax probabilities
-  --json                one JSON object per image and line:
-                        {"image": PATH, "topk": [{"index": I, "label": L, "prob": P}, ...]}
+  --json                one JSON object per image and line: {"image": PATH, "topk":
+                        [{"index": I, "label": L, "description": D, "prob": P}, ...]}
+                        (D: the WordNet lemmas of an ImageNet-1k synset id label, else "")
   --embed OUT.npy       the model's embedding of all images [N, D], in order: CLIP's
                         image_embeds, else the pooler_output (DINOv2, SigLIP, a ViT with its
                         pooler), else pre_logits
@@ -93,12 +94,16 @@ int run_pixels(const vitcpp::Model& model, const vit::CommandLine& cl) {
 void print_predictions(const std::string& image, const std::vector<vitcpp::Prediction>& best, bool json) {
   if (json) {
     nlohmann::json line = {{"image", image}, {"topk", nlohmann::json::array()}};
-    for (const auto& p : best) line["topk"].push_back({{"index", p.index}, {"label", p.label}, {"prob", p.probability}});
+    for (const auto& p : best)
+      line["topk"].push_back(
+          {{"index", p.index}, {"label", p.label}, {"description", p.description}, {"prob", p.probability}});
     std::cout << line.dump() << "\n";
     return;
   }
   std::cout << image << "\n";
-  for (const auto& p : best) std::printf("  %6.2f%%  %s (%d)\n", 100.0 * p.probability, p.label.c_str(), p.index);
+  for (const auto& p : best)
+    std::printf("  %6.2f%%  %s%s%s (%d)\n", 100.0 * p.probability, p.label.c_str(), p.description.empty() ? "" : " ",
+                p.description.c_str(), p.index);
   std::fflush(stdout);
 }
 

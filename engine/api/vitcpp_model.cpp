@@ -6,6 +6,7 @@
 #include <numeric>
 
 #include "engine/image/image_decode.h"
+#include "imagenet_descriptions.h"
 #include "engine/model/model_folder.h"
 #include "engine/model/packed_cache.h"
 #include "engine/image/preprocess.h"
@@ -207,8 +208,9 @@ std::vector<Prediction> top_k(const float* logits, int num_classes, int k, const
   std::vector<Prediction> best;
   for (int i = 0; i < k; ++i) {
     const int c = order[i];
-    best.push_back({c, c < static_cast<int>(labels.size()) ? labels[c] : "LABEL_" + std::to_string(c),
-                    static_cast<float>(probabilities[c] / sum)});
+    std::string label = c < static_cast<int>(labels.size()) ? labels[c] : "LABEL_" + std::to_string(c);
+    std::string description = imagenet1k_description(label);
+    best.push_back({c, std::move(label), static_cast<float>(probabilities[c] / sum), std::move(description)});
   }
   return best;
 }

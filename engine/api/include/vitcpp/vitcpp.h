@@ -33,6 +33,9 @@ struct Prediction {
   int index = 0;
   std::string label;
   float probability = 0.0f;  // softmax of the logits (for distilled DeiT: of the averaged heads)
+  // For an ImageNet-1k synset id label, its WordNet lemmas ("n02123045" -> "tabby, tabby cat");
+  // empty for any other label.
+  std::string description;
 };
 
 // What a forward pass can give; which a model has: Model::has_output.
