@@ -194,12 +194,9 @@ PreprocessConfig hf_bit_defaults() {
 }
 
 PreprocessConfig hf_clip_defaults() {
-  PreprocessConfig c;
+  PreprocessConfig c = hf_deit_defaults();  // bicubic, then a 224 x 224 center crop
   c.pipeline = PreprocessPipeline::HfClip;
-  c.resample = ResampleFilter::Bicubic;
   c.resize_shortest_edge = 224;
-  c.do_center_crop = true;
-  c.crop_width = c.crop_height = 224;
   c.mean = kOpenaiClipMean;
   c.std = kOpenaiClipStd;
   return c;
