@@ -10,6 +10,12 @@ class Error : public std::runtime_error {
   explicit Error(const std::string& message) : std::runtime_error(message) {}
 };
 
+// A long operation stopped because its caller asked it to (a progress callback said stop).
+class Aborted : public Error {
+ public:
+  using Error::Error;
+};
+
 // Throws Error("<where>: <what>"), the one-line form every tool prints.
 [[noreturn]] inline void fail(const std::string& where, const std::string& what) {
   throw Error(where.empty() ? what : where + ": " + what);

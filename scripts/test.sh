@@ -12,12 +12,16 @@ cmake --install build --prefix build/install > /dev/null
 cmake -S engine/api/examples -B build/example -G Ninja -DCMAKE_PREFIX_PATH="$PWD/build/install" > /dev/null
 cmake --build build/example
 build/tools/vitimport --checkpoint models/bundled/digits --out build/example/digits --overwrite > /dev/null
-build/example/classify_image build/example/digits models/bundled/digits/images/00[0-7]_*.png \
-  | tee build/example/predictions.txt
-# Lines read "IMAGE: LABEL (P%)"; each file is named NNN_L.png after its true digit L.
-awk -F': ' '{ split($2, label, " "); truth = substr($1, length($1) - 4, 1); n++
-              if (label[1] != truth) { print "wrong top-1 for " $1 ": " label[1]; bad = 1 } }
-            END { if (n != 8) print "expected 8 predictions, got " n; exit bad || n != 8 }' build/example/predictions.txt
+for example in classify_image classify_image_c; do
+  build/example/$example build/example/digits models/bundled/digits/images/00[0-7]_*.png \
+    | tee build/example/$example.txt
+  # Lines read "IMAGE: LABEL (P%)"; each file is named NNN_L.png after its true digit L.
+  awk -F': ' '{ split($2, label, " "); truth = substr($1, length($1) - 4, 1); n++
+                if (label[1] != truth) { print "wrong top-1 for " $1 ": " label[1]; bad = 1 } }
+              END { if (n != 8) print "expected 8 predictions, got " n; exit bad || n != 8 }' build/example/$example.txt
+done
+# The C API gives the C++ API's answers.
+cmp build/example/classify_image.txt build/example/classify_image_c.txt
 
 echo "== formats/ under ASan + UBSan"
 cmake -S . -B build-sanitize -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVITCPP_FORMATS_ONLY=ON \

@@ -52,6 +52,25 @@ std::vector<float> preprocessed(const std::string& where, Decode decode, const v
   }
 }
 
+// An RGB copy of a caller's 8-bit RGB or RGBA frame, checked like a decoded image.
+vit::Image frame_image(const uint8_t* pixels, int width, int height, size_t stride, int channels) {
+  if (!pixels || width <= 0 || height <= 0 || (channels != 3 && channels != 4))
+    vit::fail("frame", "needs pixels, a positive width and height, and 3 (RGB) or 4 (RGBA) channels");
+  if (stride < static_cast<size_t>(width) * channels)
+    vit::fail("frame", "stride " + std::to_string(stride) + " is shorter than a row of " + std::to_string(width) +
+                           " pixels");
+  if (static_cast<uint64_t>(width) * static_cast<uint64_t>(height) > vit::kDefaultMaxImagePixels)
+    vit::fail("frame", "has more than " + std::to_string(vit::kDefaultMaxImagePixels) + " pixels");
+  vit::Image image(width, height);
+  for (int y = 0; y < height; ++y) {
+    const uint8_t* src = pixels + static_cast<size_t>(y) * stride;
+    uint8_t* dst = image.row(y);
+    for (int x = 0; x < width; ++x)
+      for (int c = 0; c < 3; ++c) dst[x * 3 + c] = src[static_cast<size_t>(x) * channels + c];
+  }
+  return image;
+}
+
 constexpr Output kAllOutputs[] = {kLogits, kPreLogits, kFeatures, kPoolerOutput, kImageEmbeds};
 
 vit::OutputKind engine_output(Output kind) {
@@ -87,12 +106,13 @@ Model::~Model() = default;
 Model::Model(Model&&) noexcept = default;
 Model& Model::operator=(Model&&) noexcept = default;
 
-Model Model::load(const std::string& folder, Dtype dtype, const std::string& packed_cache_dir) {
+Model Model::load(const std::string& folder, Dtype dtype, const std::string& packed_cache_dir,
+                  const std::function<bool(float)>& progress) {
   std::optional<vit::Precision> precision;
   if (dtype == Dtype::F32) precision = vit::Precision::F32;
   if (dtype == Dtype::BF16) precision = vit::Precision::BF16;
   if (dtype == Dtype::INT8) precision = vit::Precision::Int8;
-  vit::VitModel model = vit::load_model(folder, precision, packed_cache_dir);
+  vit::VitModel model = vit::load_model(folder, precision, packed_cache_dir, progress);
   vit::PreprocessConfig preprocess = vit::load_preprocess_config(folder);
   const vit::ImageSize size = vit::fixed_output_size(preprocess).value_or(vit::ImageSize{0, 0});
   auto impl = std::unique_ptr<Impl>(new Impl{std::move(model), preprocess, {}, size.height, size.width});
@@ -103,6 +123,15 @@ Model Model::load(const std::string& folder, Dtype dtype, const std::string& pac
 std::string default_packed_cache_dir() { return vit::default_packed_cache_dir(); }
 
 int Model::num_classes() const { return impl_->model.config().num_classes; }
+
+Dtype Model::dtype() const {
+  switch (impl_->model.precision()) {
+    case vit::Precision::BF16: return Dtype::BF16;
+    case vit::Precision::Int8: return Dtype::INT8;
+    case vit::Precision::F32: break;
+  }
+  return Dtype::F32;
+}
 int Model::hidden_size() const { return impl_->model.config().hidden_size; }
 int Model::num_channels() const { return impl_->model.config().num_channels; }
 int Model::input_height() const { return impl_->input_height; }
@@ -123,6 +152,11 @@ std::vector<float> Model::preprocess_memory(const void* data, size_t size, const
   return preprocessed(name, decode, impl_->preprocess, height, width);
 }
 
+int Model::tokens(int height, int width) const {
+  const vit::VitConfig& c = impl_->model.config();
+  return c.prefix_tokens() + (height / c.patch_size) * (width / c.patch_size);
+}
+
 bool Model::has_output(Output kind) const { return vit::has_output(impl_->model.config(), engine_output(kind)); }
 
 int Model::output_size(Output kind) const {
@@ -132,6 +166,12 @@ int Model::output_size(Output kind) const {
 Output Model::embedding_output() const {
   if (has_output(kImageEmbeds)) return kImageEmbeds;
   return has_output(kPoolerOutput) ? kPoolerOutput : kPreLogits;
+}
+
+std::vector<float> Model::preprocess_pixels(const uint8_t* pixels, int width, int height, size_t stride,
+                                         int channels, int* out_height, int* out_width) const {
+  const auto frame = [&] { return frame_image(pixels, width, height, stride, channels); };
+  return preprocessed("frame", frame, impl_->preprocess, out_height, out_width);
 }
 
 Outputs Model::run(const float* pixels, size_t count, int batch, int height, int width, unsigned what) const {

@@ -154,7 +154,8 @@ std::map<std::string, StoredTensor> engine_tensors(const std::string& dir, VitCo
   return tensors_by_engine_name(*config, files.tensors, files.paths.front());
 }
 
-VitModel load_model(const std::string& dir, std::optional<Precision> precision, const std::string& packed_cache_dir) {
+VitModel load_model(const std::string& dir, std::optional<Precision> precision, const std::string& packed_cache_dir,
+                    const LoadProgress& progress) {
   const std::string config_path = dir + "/" + kConfigFile;
   const nlohmann::json config_json = read_json_file(config_path);
   VitConfig config = config_from_json(config_json, config_path);
@@ -177,7 +178,7 @@ VitModel load_model(const std::string& dir, std::optional<Precision> precision, 
   MappedMatrices matrices(tensors);
   VitModel model(std::move(config), std::move(weights), chosen,
                  [&](const std::string& name, Floats* scratch) { return matrices(name, scratch); },
-                 cache ? &*cache : nullptr);
+                 cache ? &*cache : nullptr, progress);
   if (cache) cache->save();
   return model;
 }

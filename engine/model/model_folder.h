@@ -24,6 +24,6 @@ std::map<std::string, StoredTensor> engine_tensors(const std::string& dir, VitCo
 // packed weights are kept there between runs (packed_cache.h): later loads map them instead of
 // packing again.
 VitModel load_model(const std::string& dir, std::optional<Precision> precision = std::nullopt,
-                    const std::string& packed_cache_dir = "");
+                    const std::string& packed_cache_dir = "", const LoadProgress& progress = {});
 
 }  // namespace vit

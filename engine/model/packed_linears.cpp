@@ -83,8 +83,16 @@ class LinearPacker {
 
 }  // namespace
 
+namespace {
+
+void report_progress(const LoadProgress& progress, float fraction) {
+  if (progress && !progress(fraction)) throw Aborted("load: stopped by the progress callback");
+}
+
+}  // namespace
+
 ModelLinears pack_linears(const VitConfig& c, VitWeights& w, Precision precision, const MatmulRunner& mm,
-                          const MatrixSource& matrices, PackedCache* cache) {
+                          const MatrixSource& matrices, PackedCache* cache, const LoadProgress& progress) {
   const int64_t D = c.hidden_size, I = c.intermediate_size, fc1_outputs = c.swiglu ? 2 * I : I;
   std::map<const Floats*, WeightSlot> slots;
   for (const WeightSlot& slot : weight_slots(c, &w)) slots[slot.values] = slot;
@@ -95,7 +103,9 @@ ModelLinears pack_linears(const VitConfig& c, VitWeights& w, Precision precision
   ModelLinears linears;
   const int64_t patch_len = static_cast<int64_t>(c.num_channels) * c.patch_size * c.patch_size;
   linears.patch = pack(w.patch_weight, w.patch_bias, patch_len, D);
+  report_progress(progress, 0.0f);
   for (LayerWeights& l : w.layers) {
+    report_progress(progress, static_cast<float>(linears.layers.size()) / static_cast<float>(c.num_layers));
     linears.layers.push_back({pack_stacked({&l.query_weight, &l.key_weight, &l.value_weight},
                                            {&l.query_bias, &l.key_bias, &l.value_bias}, D, D, /*qkv=*/true),
                               pack(l.proj_weight, l.proj_bias, D, D), pack(l.fc1_weight, l.fc1_bias, D, fc1_outputs),
@@ -116,6 +126,7 @@ ModelLinears pack_linears(const VitConfig& c, VitWeights& w, Precision precision
     linears.pooler = pack(w.pooler_weight, w.pooler_bias, D, c.pooler_size);
   const Floats no_bias;
   if (c.projection_dim > 0) linears.projection = pack(w.projection_weight, no_bias, D, c.projection_dim);
+  report_progress(progress, 1.0f);
   return linears;
 }
 

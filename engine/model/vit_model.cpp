@@ -70,12 +70,12 @@ int output_width(const VitConfig& c, OutputKind kind) {
 }
 
 VitModel::VitModel(VitConfig config, VitWeights weights, Precision precision, const MatrixSource& matrices,
-                   PackedCache* cache)
+                   PackedCache* cache, const LoadProgress& progress)
     : config_(std::move(config)),
       weights_(std::move(weights)),
       precision_(precision),
       matmul_(std::make_unique<MatmulRunner>()),
-      linears_(pack_linears(config_, weights_, precision, *matmul_, matrices, cache)),
+      linears_(pack_linears(config_, weights_, precision, *matmul_, matrices, cache, progress)),
       scratch_(std::make_unique<ScratchPool>()) {
   packed_weights_from_cache_ = cache && cache->all_found();
 }

@@ -37,7 +37,7 @@ class VitModel {
   // Packs the matrices of `weights`; those it left empty are read through `matrices`. With a
   // cache, matrices it holds are used from it instead, and every matrix is kept in it.
   VitModel(VitConfig config, VitWeights weights, Precision precision = Precision::F32,
-           const MatrixSource& matrices = {}, PackedCache* cache = nullptr);
+           const MatrixSource& matrices = {}, PackedCache* cache = nullptr, const LoadProgress& progress = {});
   ~VitModel();
   VitModel(VitModel&&) noexcept;
   VitModel& operator=(VitModel&&) noexcept;

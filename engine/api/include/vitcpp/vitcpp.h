@@ -17,6 +17,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -79,9 +80,14 @@ class VITCPP_API Model {
   // folder and dtype, at most the size of the float32 weights; written on the first load, mapped
   // by later ones, rewritten when the weights change; README "Speed" gives the load times).
   // Empty: pack on every load. default_packed_cache_dir() is a good choice.
-  static Model load(const std::string& folder, Dtype dtype = Dtype::Auto, const std::string& packed_cache_dir = "");
+  // progress, when given, is told the fraction of the weights packed so far (0 to 1, several
+  // times per load); returning false stops the load, which then throws std::runtime_error
+  // "load: stopped by the progress callback".
+  static Model load(const std::string& folder, Dtype dtype = Dtype::Auto, const std::string& packed_cache_dir = "",
+                    const std::function<bool(float fraction)>& progress = {});
 
   int num_classes() const;  // 0 for a feature extractor
+  Dtype dtype() const;      // the one in use (never Auto)
   int hidden_size() const;
   int num_channels() const;
   // The size preprocess_* give every image; 0 when it depends on the image (a processor that
@@ -90,6 +96,8 @@ class VITCPP_API Model {
   int input_width() const;
   std::string label(int index) const;  // id2label, or "LABEL_<index>"
 
+  // The sequence length (prefix tokens + patches) of an input of this size.
+  int tokens(int height, int width) const;
   bool has_output(Output kind) const;
   int output_size(Output kind) const;  // floats per image (kFeatures: per token); 0 when absent
   // The model's embedding, what `vitrun --embed` writes: CLIP's image_embeds, else the
@@ -102,6 +110,10 @@ class VITCPP_API Model {
   std::vector<float> preprocess_file(const std::string& path, int* height = nullptr, int* width = nullptr) const;
   std::vector<float> preprocess_memory(const void* data, size_t size, const std::string& name = "<memory>",
                                        int* height = nullptr, int* width = nullptr) const;
+  // An already decoded 8-bit frame: `channels` 3 (RGB) or 4 (RGBA: alpha dropped, as PIL's
+  // convert('RGB') does), rows `stride` bytes apart (at least width * channels).
+  std::vector<float> preprocess_pixels(const uint8_t* pixels, int width, int height, size_t stride, int channels,
+                                       int* out_height = nullptr, int* out_width = nullptr) const;
 
   // pixels: `count` floats, float32 [batch, channels, height, width]; count must be exactly
   // batch * channels * height * width, and height and width multiples of the patch size.
