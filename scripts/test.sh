@@ -23,6 +23,12 @@ done
 # The C API gives the C++ API's answers.
 cmp build/example/classify_image.txt build/example/classify_image_c.txt
 
+echo "== Python package: the README's pip command (into a throwaway folder), then its tests"
+rm -rf build/python-install
+/usr/bin/python3 -m pip install --no-build-isolation --no-deps --break-system-packages --quiet \
+  --target build/python-install ./python
+(cd build && PYTHONPATH="$PWD/python-install" VITCPP_BUILD="$PWD" /usr/bin/python3 -m pytest -q ../python/tests)
+
 echo "== formats/ under ASan + UBSan"
 cmake -S . -B build-sanitize -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVITCPP_FORMATS_ONLY=ON \
       -DVITCPP_SANITIZE=ON > /dev/null
