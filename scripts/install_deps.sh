@@ -4,7 +4,8 @@ set -euo pipefail
 packages=(build-essential cmake ninja-build libdnnl-dev zlib1g-dev
           nlohmann-json3-dev libstb-dev libjpeg62-turbo-dev libpng-dev libgtest-dev
           ocl-icd-opencl-dev  # libdnnl-dev's CMake config needs OpenCL (only a Recommends)
-          python3-dev pybind11-dev python3-numpy python3-pytest python3-pip python3-setuptools)
+          python3-dev pybind11-dev python3-numpy python3-pytest python3-pip python3-setuptools
+          python3-distributed)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

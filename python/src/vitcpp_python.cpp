@@ -161,6 +161,8 @@ PYBIND11_MODULE(_vitcpp, m) {
       .def_property_readonly("input_size", [](const PyModel& p) {
         return std::make_tuple(p.model().input_height(), p.model().input_width());
       })
+      .def_property_readonly("embedding_output",
+                             [](const PyModel& p) { return vitcpp::output_name(p.model().embedding_output()); })
       .def_property_readonly("embedding_size", [](const PyModel& p) {
         return p.model().output_size(p.model().embedding_output());
       });
