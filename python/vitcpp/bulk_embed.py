@@ -143,8 +143,11 @@ def main(argv=None):
         client = Client(args.scheduler)
     else:
         client = Client(LocalCluster(n_workers=args.workers, threads_per_worker=1, dashboard_address=None))
+    # Run through the package's module, not __main__: workers then import embed_shard by name
+    # instead of receiving a pickled copy of this script's globals.
+    from vitcpp import bulk_embed
     with client:
-        manifest = run(client, args.model, images, args.out, args.shard_size)
+        manifest = bulk_embed.run(client, args.model, images, args.out, args.shard_size)
     failed = sum(len(s["failed"]) for s in manifest["shards"].values())
     print(f"bulk_embed: {len(images) - failed} images embedded in {len(manifest['shards'])} shards, "
           f"{failed} unreadable (listed in {Path(args.out) / 'manifest.json'})")
