@@ -97,10 +97,10 @@ def test_the_command_line_runs_on_its_own_local_cluster(digits, images, tmp_path
     import sys
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
     listing = tmp_path / "list.txt"
-    listing.write_text("".join(i + "\n" for i in images[:40]))
+    listing.write_text("".join(i + "\n" for i in images[90:130]))  # the unreadable one is 100
     done = subprocess.run([sys.executable, "-m", "vitcpp.bulk_embed", "--model", digits, "--images", str(listing),
                            "--out", str(tmp_path / "out"), "--shard-size", "16", "--workers", "2"],
                           capture_output=True, text=True, env=env)
     assert done.returncode == 0, done.stderr
     assert "39 images embedded in 3 shards, 1 unreadable" in done.stdout
-    assert np.array_equal(bulk_embed.load(tmp_path / "out")[0], vitrun_embed(digits, images[:40], tmp_path))
+    assert np.array_equal(bulk_embed.load(tmp_path / "out")[0], vitrun_embed(digits, images[90:130], tmp_path))
