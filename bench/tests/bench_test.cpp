@@ -1,3 +1,5 @@
+#include <algorithm>
+
 #include <gtest/gtest.h>
 
 #include "bench/arch_presets.h"
@@ -87,6 +89,21 @@ TEST(Vitbench, HelpListsEveryFlagAndBadUsageExitsTwo) {
   EXPECT_EQ(out, "vitbench: unknown option --no-such-flag (see --help)\n");
   EXPECT_EQ(test::run_command(std::string(VITBENCH_PATH) + " stray", &out), 2) << out;
   EXPECT_EQ(out, "vitbench: unexpected argument \"stray\"\n");
+}
+
+TEST(VitbenchAlternate, TimesEachModelInTurnAndGivesRatiosToTheFirst) {
+  const std::string config = test::fixtures_dir() + "/hf/siglip/config.json";
+  std::string out;
+  ASSERT_EQ(test::run_command(std::string(VITBENCH_ALTERNATE_PATH) + " --rounds 2 --threads 1 vit_tiny_patch16_224 " +
+                                  (test::shared_dir().empty() ? std::string("vit_tiny_patch16_224") : config),
+                              &out),
+            0)
+      << out;
+  EXPECT_NE(out.find("vit_tiny_patch16_224"), std::string::npos) << out;
+  EXPECT_NE(out.find("ratio 1.000"), std::string::npos) << out;
+  EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 2) << out;
+  EXPECT_EQ(test::run_command(std::string(VITBENCH_ALTERNATE_PATH) + " no_such_arch", &out), 2);
+  EXPECT_NE(out.find("vitbench-alternate: "), std::string::npos) << out;
 }
 
 }  // namespace
