@@ -7,13 +7,13 @@
 #include <mutex>
 #include <new>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "formats/error.h"
 #include "vitcpp/vitcpp.h"
 
 struct vitcpp_model {
-  uint64_t magic;
   vitcpp::Model model;
   mutable std::mutex error_mutex;
   mutable std::string last_error;
@@ -21,14 +21,21 @@ struct vitcpp_model {
 
 namespace {
 
-constexpr uint64_t kLiveMagic = 0x31766d7070637476ull;   // "vtcppmv1"
-constexpr uint64_t kFreedMagic = 0x6465656666726564ull;  // "deffreed"
-
 thread_local std::string t_last_error;
+
+// Every model handed out and not yet freed: a handle is checked here before it is read, so a
+// pointer that never was a model, or a freed one, is refused without touching its memory.
+std::mutex g_live_mutex;
+std::unordered_set<const vitcpp_model*> g_live;
+
+bool live(const vitcpp_model* model) {
+  std::lock_guard<std::mutex> lock(g_live_mutex);
+  return model && g_live.count(model) > 0;
+}
 
 vitcpp_status failure(vitcpp_status status, const std::string& message, const vitcpp_model* model) {
   t_last_error = message;
-  if (model && model->magic == kLiveMagic) {
+  if (live(model)) {
     std::lock_guard<std::mutex> lock(model->error_mutex);
     model->last_error = message;
   }
@@ -52,8 +59,6 @@ vitcpp_status guarded(const vitcpp_model* model, Body body) {
     return failure(VITCPP_INTERNAL, "unknown exception", model);
   }
 }
-
-bool live(const vitcpp_model* model) { return model && model->magic == kLiveMagic; }
 
 vitcpp_status bad_handle(const vitcpp_model* model) {
   return failure(VITCPP_BAD_HANDLE, model ? "not a live vitcpp_model handle" : "the model handle is NULL", nullptr);
@@ -168,7 +173,9 @@ vitcpp_status load(const char* folder, const vitcpp_load_options& o, vitcpp_mode
   vitcpp::Model::set_threads(o.threads);
   const auto progress = [&](float fraction) { return !o.progress || o.progress(fraction, o.progress_user_data) == 0; };
   vitcpp::Model model = vitcpp::Model::load(folder, cpp_dtype(o.dtype), o.cache_dir ? o.cache_dir : "", progress);
-  *out = new vitcpp_model{kLiveMagic, std::move(model), {}, {}};
+  *out = new vitcpp_model{std::move(model), {}, {}};
+  std::lock_guard<std::mutex> lock(g_live_mutex);
+  g_live.insert(*out);
   return VITCPP_OK;
 }
 
@@ -199,8 +206,10 @@ vitcpp_status vitcpp_model_load(const char* folder, const vitcpp_load_options* o
 }
 
 void vitcpp_model_free(vitcpp_model* model) {
-  if (!live(model)) return;
-  model->magic = kFreedMagic;
+  {
+    std::lock_guard<std::mutex> lock(g_live_mutex);
+    if (!model || g_live.erase(model) == 0) return;  // NULL, foreign or already freed: ignored
+  }
   delete model;
 }
 

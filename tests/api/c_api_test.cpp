@@ -120,6 +120,10 @@ TEST(CApi, BadHandlesAreRefused) {
   EXPECT_STREQ(vitcpp_last_error(), "not a live vitcpp_model handle");
   vitcpp_model_free(reinterpret_cast<vitcpp_model*>(not_a_model));  // ignored, not freed
   EXPECT_EQ(not_a_model[0], 42u);
+  vitcpp_model* freed = load_digits();
+  vitcpp_model_free(freed);
+  EXPECT_EQ(vitcpp_model_get_info(freed, &info), VITCPP_BAD_HANDLE);  // looked up, not read
+  vitcpp_model_free(freed);  // a second free is ignored
 }
 
 TEST(CApi, ShortBuffersSayWhatTheyNeedAndWriteNothing) {

@@ -15,9 +15,9 @@
  * as one call at a time), and so may the queries. vitcpp_model_free must not overlap any other
  * call on the same handle.
  *
- * Handles: NULL, and a pointer that is not a vitcpp_model (a magic number is checked), give
- * VITCPP_BAD_HANDLE. A freed handle is detected as long as its memory has not been reused; using
- * one is a bug that cannot always be caught.
+ * Handles: every call looks the handle up among the live models before reading it, so NULL, a
+ * pointer that never was a vitcpp_model and a freed one give VITCPP_BAD_HANDLE without their
+ * memory being touched. Not caught: a freed handle whose address a later load has reused.
  */
 #ifndef VITCPP_C_H_
 #define VITCPP_C_H_
@@ -108,7 +108,7 @@ VITCPP_C_API void vitcpp_load_options_init(vitcpp_load_options* options);
  * (and NULL on failure). options may be NULL for the defaults. */
 VITCPP_C_API vitcpp_status vitcpp_model_load(const char* folder, const vitcpp_load_options* options,
                                              vitcpp_model** model);
-VITCPP_C_API void vitcpp_model_free(vitcpp_model* model); /* NULL is ignored */
+VITCPP_C_API void vitcpp_model_free(vitcpp_model* model); /* NULL, foreign or freed handles are ignored */
 
 /* Copies the handle's last failure message (NUL-terminated, cut to capacity) into message;
  * *needed (if not NULL) gets its full length plus one. */
