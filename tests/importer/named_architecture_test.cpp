@@ -1,0 +1,112 @@
+#include "importer/named_architecture.h"
+
+#include <functional>
+
+#include <gtest/gtest.h>
+
+#include "formats/error.h"
+#include "importer/checkpoint_source.h"
+#include "test_support/shared_data.h"
+
+namespace vit {
+namespace {
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+void expect_same_facts(const StateDictFacts& built, const StateDictFacts& read, const std::string& name) {
+  EXPECT_EQ(built.patch_size, read.patch_size) << name;
+  EXPECT_EQ(built.num_channels, read.num_channels) << name;
+  EXPECT_EQ(built.hidden_size, read.hidden_size) << name;
+  EXPECT_EQ(built.num_layers, read.num_layers) << name;
+  EXPECT_EQ(built.intermediate_size, read.intermediate_size) << name;
+  EXPECT_EQ(built.num_classes, read.num_classes) << name;
+  EXPECT_EQ(built.position_rows, read.position_rows) << name;
+  EXPECT_EQ(built.class_token, read.class_token) << name;
+  EXPECT_EQ(built.distillation_token, read.distillation_token) << name;
+  EXPECT_EQ(built.register_tokens, read.register_tokens) << name;
+  EXPECT_EQ(built.patch_bias, read.patch_bias) << name;
+  EXPECT_EQ(built.qkv_bias, read.qkv_bias) << name;
+  EXPECT_EQ(built.qk_norm, read.qk_norm) << name;
+  EXPECT_EQ(built.layer_scale, read.layer_scale) << name;
+  EXPECT_EQ(built.norm_pre, read.norm_pre) << name;
+  EXPECT_EQ(built.final_norm, read.final_norm) << name;
+  EXPECT_EQ(built.fc_norm, read.fc_norm) << name;
+  EXPECT_EQ(built.attention_pool, read.attention_pool) << name;
+  EXPECT_EQ(built.hybrid_backbone, read.hybrid_backbone) << name;
+}
+
+// The facts built from each fixture's timm config (architecture name, pretrained_cfg and
+// model_args) are the facts its real timm state dict shows: every token, norm and bias rule,
+// checked against the weights timm itself wrote.
+TEST(NamedArchitecture, FactsMatchTheStateDictsTimmWrote) {
+  VIT_REQUIRE_SHARED();
+  for (const char* name : {"vit_classifier", "vit_features", "deit_classifier", "vit_avgpool_fcnorm", "vit_layerscale",
+                           "vit_clip_style", "vit_siglip_map", "vit_reg4", "vit_gap_noclass", "vit_noqkvbias_qknorm",
+                           "deit_distilled", "vit_rect_dynamic", "vit_tiny_real"}) {
+    const CheckpointSource source = open_checkpoint(test::fixture(name), SourceOptions{});
+    ASSERT_TRUE(source.timm_config.has_value()) << name;
+    const TimmArchArgs args = resolve_timm_config(*source.timm_config);
+    expect_same_facts(facts_of_architecture(args, name), read_state_dict_facts(source.tensors, name), name);
+  }
+}
+
+TEST(NamedArchitecture, ResolvesRegistryNamesToTheirNativeShapes) {
+  const VitConfig b384 = resolve_named_architecture("vit_base_patch16_384", "--arch").config;
+  EXPECT_EQ(b384.image_height, 384);
+  EXPECT_EQ(b384.prefix_tokens() + b384.grid_height() * b384.grid_width(), 577);
+  EXPECT_EQ(b384.position_embeddings(), 577);
+
+  const VitConfig dino = resolve_named_architecture("vit_small_patch14_reg4_dinov2", "--arch").config;
+  EXPECT_EQ(dino.image_height, 518);
+  EXPECT_EQ(dino.patch_size, 14);
+  EXPECT_TRUE(dino.layer_scale);
+  EXPECT_EQ(dino.register_tokens, 4);
+  EXPECT_FALSE(dino.pos_embed_covers_prefix);
+  EXPECT_EQ(dino.position_embeddings(), 37 * 37);
+  EXPECT_EQ(dino.num_classes, 0);
+
+  const VitConfig clip = resolve_named_architecture("vit_base_patch16_clip_224", "--arch").config;
+  EXPECT_TRUE(clip.norm_pre);
+  EXPECT_FALSE(clip.patch_bias);
+  EXPECT_FLOAT_EQ(clip.layer_norm_eps, 1e-5f);
+
+  const VitConfig siglip = resolve_named_architecture("vit_base_patch16_siglip_224", "--arch").config;
+  EXPECT_EQ(siglip.pooling, Pooling::Map);
+  EXPECT_FALSE(siglip.class_token);
+  EXPECT_EQ(siglip.num_classes, 0);
+  EXPECT_EQ(resolve_named_architecture("vit_base_patch32_siglip_256", "--arch").config.activation, Activation::GeluTanh);
+
+  const VitConfig deit = resolve_named_architecture("deit_base_distilled_patch16_224", "--arch").config;
+  EXPECT_TRUE(deit.distillation_token);
+  EXPECT_TRUE(deit.distilled_head);
+  EXPECT_EQ(deit.position_embeddings(), 198);
+}
+
+TEST(NamedArchitecture, RefusesWhatTheImporterRefuses) {
+  EXPECT_EQ(error_of([] { resolve_named_architecture("vit_base_r50_s16_384", "--arch"); }),
+            "--arch: vit_base_r50_s16_384 is not supported because it is a hybrid ResNet-ViT (CNN patch embedding)");
+  EXPECT_EQ(error_of([] { resolve_named_architecture("vit_giant_patch14_dinov2", "--arch"); }),
+            "--arch: vit_giant_patch14_dinov2 is not supported: MLP type SwiGLUPacked");
+  const std::string unknown = error_of([] { resolve_named_architecture("resnet50", "--arch"); });
+  EXPECT_EQ(unknown.rfind("--arch: unknown timm architecture \"resnet50\" (the names are in ", 0), 0u) << unknown;
+  EXPECT_EQ(error_of([] { resolve_named_architecture("vit_base_patch16_rope_224", "--arch"); }),
+            "--arch: \"vit_base_patch16_rope_224\" is not a listed timm architecture, and its name parts (rope) do "
+            "not say what they change");
+}
+
+TEST(NamedArchitecture, NamesThePatternUnderstandsResolve) {
+  const VitConfig c = resolve_named_architecture("vit_small_patch32", "--arch").config;
+  EXPECT_EQ(c.hidden_size, 384);
+  EXPECT_EQ(c.patch_size, 32);
+  EXPECT_EQ(c.image_height, 224);
+}
+
+}  // namespace
+}  // namespace vit
