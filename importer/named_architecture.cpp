@@ -53,19 +53,26 @@ StateDictFacts facts_of_architecture(const TimmArchArgs& a, const std::string& w
   return f;
 }
 
-ResolvedArchitecture resolve_named_architecture(const std::string& name, const std::string& where) {
-  const std::optional<TimmArchArgs> args = lookup_timm_architecture(name);
+ResolvedArchitecture resolve_named_architecture(const std::string& name,
+                                                const std::optional<std::array<int, 2>>& img_size,
+                                                const std::string& where) {
+  std::optional<TimmArchArgs> args = lookup_timm_architecture(name);
   if (!args)
-    fail(where, "unknown timm architecture \"" + name + "\" (the names are in " + models_dir() +
-                    "/timm_architectures.json)");
-  if (!args->inferred_unknown_parts.empty()) {
-    std::string parts;
-    for (const std::string& part : args->inferred_unknown_parts) parts += (parts.empty() ? "" : ", ") + part;
-    fail(where, "\"" + name + "\" is not a listed timm architecture, and its name parts (" + parts +
-                    ") do not say what they change");
-  }
+    fail(where,
+         "unknown timm architecture \"" + name + "\" (the names are in " + models_dir() + "/timm_architectures.json)");
+  // The pattern guesses from the name; with no weights to check the guess against, a typo
+  // would quietly become another model.
+  if (args->inferred)
+    fail(where, "\"" + name + "\" is not a timm architecture in " + models_dir() +
+                    "/timm_architectures.json (it only follows the vit_<size>_patch<P>_<res> naming pattern)");
   ArchitectureInputs inputs;
   inputs.vit_name = name;
+  if (img_size) {
+    // The kwarg a timm checkpoint records when it was built for another size; resolve_architecture
+    // lays it over the registry's arguments in the same way.
+    inputs.checkpoint_model_kwargs = nlohmann::json{{"img_size", {(*img_size)[0], (*img_size)[1]}}};
+    args = apply_model_args(std::move(*args), *inputs.checkpoint_model_kwargs);
+  }
   return resolve_architecture(facts_of_architecture(*args, where), inputs, where);
 }
 

@@ -2,6 +2,8 @@
 // timm's VisionTransformer would have for it, put through resolve_architecture so that a bare
 // name gets the same agreement checks and refusals as a checkpoint of it.
 #pragma once
+#include <array>
+#include <optional>
 #include <string>
 
 #include "importer/architecture.h"
@@ -15,10 +17,13 @@ namespace vit {
 // when an argument these need is unknown or the image size makes no patch grid.
 StateDictFacts facts_of_architecture(const TimmArchArgs& args, const std::string& where);
 
-// The registry's architecture `name` (or a vit_<size>_patch<P>[_<res>] name the pattern fully
-// understands) as the engine would run it. Throws Error(where: ...) for an unknown name, a
-// name with parts the pattern cannot interpret, and every architecture resolve_architecture
-// refuses (hybrids, SwiGLU MLPs, RMSNorm, ...), with its reason.
-ResolvedArchitecture resolve_named_architecture(const std::string& name, const std::string& where);
+// The registry's architecture `name` (a listed or deprecated timm name; names only the
+// vit_<size>_patch<P> pattern recognises are refused) as the engine would run it: at its own input size, or built for
+// `img_size` (H, W) as timm.create_model(name, img_size=...) builds it. Throws Error(where: ...) for an unknown or
+// pattern-only name, and every architecture resolve_architecture refuses (hybrids, SwiGLU MLPs, RMSNorm, ...), with its
+// reason.
+ResolvedArchitecture resolve_named_architecture(const std::string& name,
+                                                const std::optional<std::array<int, 2>>& img_size,
+                                                const std::string& where);
 
 }  // namespace vit

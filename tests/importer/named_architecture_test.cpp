@@ -58,12 +58,12 @@ TEST(NamedArchitecture, FactsMatchTheStateDictsTimmWrote) {
 }
 
 TEST(NamedArchitecture, ResolvesRegistryNamesToTheirNativeShapes) {
-  const VitConfig b384 = resolve_named_architecture("vit_base_patch16_384", "--arch").config;
+  const VitConfig b384 = resolve_named_architecture("vit_base_patch16_384", std::nullopt, "--arch").config;
   EXPECT_EQ(b384.image_height, 384);
   EXPECT_EQ(b384.prefix_tokens() + b384.grid_height() * b384.grid_width(), 577);
   EXPECT_EQ(b384.position_embeddings(), 577);
 
-  const VitConfig dino = resolve_named_architecture("vit_small_patch14_reg4_dinov2", "--arch").config;
+  const VitConfig dino = resolve_named_architecture("vit_small_patch14_reg4_dinov2", std::nullopt, "--arch").config;
   EXPECT_EQ(dino.image_height, 518);
   EXPECT_EQ(dino.patch_size, 14);
   EXPECT_TRUE(dino.layer_scale);
@@ -72,40 +72,57 @@ TEST(NamedArchitecture, ResolvesRegistryNamesToTheirNativeShapes) {
   EXPECT_EQ(dino.position_embeddings(), 37 * 37);
   EXPECT_EQ(dino.num_classes, 0);
 
-  const VitConfig clip = resolve_named_architecture("vit_base_patch16_clip_224", "--arch").config;
+  const VitConfig clip = resolve_named_architecture("vit_base_patch16_clip_224", std::nullopt, "--arch").config;
   EXPECT_TRUE(clip.norm_pre);
   EXPECT_FALSE(clip.patch_bias);
   EXPECT_FLOAT_EQ(clip.layer_norm_eps, 1e-5f);
 
-  const VitConfig siglip = resolve_named_architecture("vit_base_patch16_siglip_224", "--arch").config;
+  const VitConfig siglip = resolve_named_architecture("vit_base_patch16_siglip_224", std::nullopt, "--arch").config;
   EXPECT_EQ(siglip.pooling, Pooling::Map);
   EXPECT_FALSE(siglip.class_token);
   EXPECT_EQ(siglip.num_classes, 0);
-  EXPECT_EQ(resolve_named_architecture("vit_base_patch32_siglip_256", "--arch").config.activation, Activation::GeluTanh);
+  EXPECT_EQ(resolve_named_architecture("vit_base_patch32_siglip_256", std::nullopt, "--arch").config.activation,
+            Activation::GeluTanh);
 
-  const VitConfig deit = resolve_named_architecture("deit_base_distilled_patch16_224", "--arch").config;
+  const VitConfig deit = resolve_named_architecture("deit_base_distilled_patch16_224", std::nullopt, "--arch").config;
   EXPECT_TRUE(deit.distillation_token);
   EXPECT_TRUE(deit.distilled_head);
   EXPECT_EQ(deit.position_embeddings(), 198);
 }
 
 TEST(NamedArchitecture, RefusesWhatTheImporterRefuses) {
-  EXPECT_EQ(error_of([] { resolve_named_architecture("vit_base_r50_s16_384", "--arch"); }),
+  EXPECT_EQ(error_of([] { resolve_named_architecture("vit_base_r50_s16_384", std::nullopt, "--arch"); }),
             "--arch: vit_base_r50_s16_384 is not supported because it is a hybrid ResNet-ViT (CNN patch embedding)");
-  EXPECT_EQ(error_of([] { resolve_named_architecture("vit_giant_patch14_dinov2", "--arch"); }),
+  EXPECT_EQ(error_of([] { resolve_named_architecture("vit_giant_patch14_dinov2", std::nullopt, "--arch"); }),
             "--arch: vit_giant_patch14_dinov2 is not supported: MLP type SwiGLUPacked");
-  const std::string unknown = error_of([] { resolve_named_architecture("resnet50", "--arch"); });
+  const std::string unknown = error_of([] { resolve_named_architecture("resnet50", std::nullopt, "--arch"); });
   EXPECT_EQ(unknown.rfind("--arch: unknown timm architecture \"resnet50\" (the names are in ", 0), 0u) << unknown;
-  EXPECT_EQ(error_of([] { resolve_named_architecture("vit_base_patch16_rope_224", "--arch"); }),
-            "--arch: \"vit_base_patch16_rope_224\" is not a listed timm architecture, and its name parts (rope) do "
-            "not say what they change");
 }
 
-TEST(NamedArchitecture, NamesThePatternUnderstandsResolve) {
-  const VitConfig c = resolve_named_architecture("vit_small_patch32", "--arch").config;
-  EXPECT_EQ(c.hidden_size, 384);
-  EXPECT_EQ(c.patch_size, 32);
-  EXPECT_EQ(c.image_height, 224);
+TEST(NamedArchitecture, BuiltForAnotherImageSize) {
+  // timm.create_model('vit_so400m_patch14_siglip_384', img_size=(378, 392)): 27 x 28 patches.
+  const VitConfig c =
+      resolve_named_architecture("vit_so400m_patch14_siglip_384", std::array<int, 2>{378, 392}, "--arch").config;
+  EXPECT_EQ(c.image_height, 378);
+  EXPECT_EQ(c.image_width, 392);
+  EXPECT_EQ(c.position_embeddings(), 27 * 28);
+  const VitConfig deit =
+      resolve_named_architecture("deit_base_distilled_patch16_224", std::array<int, 2>{384, 384}, "--arch").config;
+  EXPECT_EQ(deit.position_embeddings(), 24 * 24 + 2);
+  // Native 384 is no multiple of 14: the engine refuses it (timm drops the last 6 pixels).
+  EXPECT_EQ(error_of([] { resolve_named_architecture("vit_so400m_patch14_siglip_384", std::nullopt, "--arch"); }),
+            "--arch: image size 384x384 is not a multiple of the patch size 14");
+}
+
+TEST(NamedArchitecture, RefusesNamesOnlyThePatternRecognises) {
+  // Without weights to check it against, the pattern's guess would turn a typo into a model.
+  for (const char* name : {"vit_small_patch32", "vit_tiny_patch16_256", "vit_base_patch16_rope_224"}) {
+    const std::string error = error_of([&] { resolve_named_architecture(name, std::nullopt, "--arch"); });
+    EXPECT_EQ(error.rfind("--arch: \"" + std::string(name) + "\" is not a timm architecture in ", 0), 0u) << error;
+    EXPECT_NE(error.find("(it only follows the vit_<size>_patch<P>_<res> naming pattern)"), std::string::npos) << error;
+  }
+  // Deprecated timm names are listed, with the pretrained_cfg of the tag they stand for.
+  EXPECT_EQ(resolve_named_architecture("vit_base_patch16_224_in21k", std::nullopt, "--arch").config.hidden_size, 768);
 }
 
 }  // namespace
