@@ -1,6 +1,6 @@
 #include "importer/named_architecture.h"
 
-#include <functional>
+#include <tuple>
 
 #include <gtest/gtest.h>
 
@@ -11,35 +11,22 @@
 namespace vit {
 namespace {
 
-std::string error_of(const std::function<void()>& f) {
+// The error resolving `name` at its own size throws; "" when it resolves.
+std::string refusal(const std::string& name) {
   try {
-    f();
+    resolve_named_architecture(name, std::nullopt, "--arch");
+    return "";
   } catch (const Error& e) {
     return e.what();
   }
-  return "";
 }
 
-void expect_same_facts(const StateDictFacts& built, const StateDictFacts& read, const std::string& name) {
-  EXPECT_EQ(built.patch_size, read.patch_size) << name;
-  EXPECT_EQ(built.num_channels, read.num_channels) << name;
-  EXPECT_EQ(built.hidden_size, read.hidden_size) << name;
-  EXPECT_EQ(built.num_layers, read.num_layers) << name;
-  EXPECT_EQ(built.intermediate_size, read.intermediate_size) << name;
-  EXPECT_EQ(built.num_classes, read.num_classes) << name;
-  EXPECT_EQ(built.position_rows, read.position_rows) << name;
-  EXPECT_EQ(built.class_token, read.class_token) << name;
-  EXPECT_EQ(built.distillation_token, read.distillation_token) << name;
-  EXPECT_EQ(built.register_tokens, read.register_tokens) << name;
-  EXPECT_EQ(built.patch_bias, read.patch_bias) << name;
-  EXPECT_EQ(built.qkv_bias, read.qkv_bias) << name;
-  EXPECT_EQ(built.qk_norm, read.qk_norm) << name;
-  EXPECT_EQ(built.layer_scale, read.layer_scale) << name;
-  EXPECT_EQ(built.norm_pre, read.norm_pre) << name;
-  EXPECT_EQ(built.final_norm, read.final_norm) << name;
-  EXPECT_EQ(built.fc_norm, read.fc_norm) << name;
-  EXPECT_EQ(built.attention_pool, read.attention_pool) << name;
-  EXPECT_EQ(built.hybrid_backbone, read.hybrid_backbone) << name;
+// Every fact, in one tuple so that a mismatch prints both sides.
+auto all_facts(const StateDictFacts& f) {
+  return std::make_tuple(f.patch_size, f.num_channels, f.hidden_size, f.num_layers, f.intermediate_size, f.num_classes,
+                         f.position_rows, f.class_token, f.distillation_token, f.register_tokens, f.patch_bias,
+                         f.qkv_bias, f.qk_norm, f.layer_scale, f.norm_pre, f.final_norm, f.fc_norm, f.attention_pool,
+                         f.hybrid_backbone);
 }
 
 // The facts built from each fixture's timm config (architecture name, pretrained_cfg and
@@ -53,7 +40,8 @@ TEST(NamedArchitecture, FactsMatchTheStateDictsTimmWrote) {
     const CheckpointSource source = open_checkpoint(test::fixture(name), SourceOptions{});
     ASSERT_TRUE(source.timm_config.has_value()) << name;
     const TimmArchArgs args = resolve_timm_config(*source.timm_config);
-    expect_same_facts(facts_of_architecture(args, name), read_state_dict_facts(source.tensors, name), name);
+    EXPECT_EQ(all_facts(facts_of_architecture(args, name)), all_facts(read_state_dict_facts(source.tensors, name)))
+        << name;
   }
 }
 
@@ -91,11 +79,11 @@ TEST(NamedArchitecture, ResolvesRegistryNamesToTheirNativeShapes) {
 }
 
 TEST(NamedArchitecture, RefusesWhatTheImporterRefuses) {
-  EXPECT_EQ(error_of([] { resolve_named_architecture("vit_base_r50_s16_384", std::nullopt, "--arch"); }),
+  EXPECT_EQ(refusal("vit_base_r50_s16_384"),
             "--arch: vit_base_r50_s16_384 is not supported because it is a hybrid ResNet-ViT (CNN patch embedding)");
-  EXPECT_EQ(error_of([] { resolve_named_architecture("vit_giant_patch14_dinov2", std::nullopt, "--arch"); }),
+  EXPECT_EQ(refusal("vit_giant_patch14_dinov2"),
             "--arch: vit_giant_patch14_dinov2 is not supported: MLP type SwiGLUPacked");
-  const std::string unknown = error_of([] { resolve_named_architecture("resnet50", std::nullopt, "--arch"); });
+  const std::string unknown = refusal("resnet50");
   EXPECT_EQ(unknown.rfind("--arch: unknown timm architecture \"resnet50\" (the names are in ", 0), 0u) << unknown;
 }
 
@@ -110,14 +98,14 @@ TEST(NamedArchitecture, BuiltForAnotherImageSize) {
       resolve_named_architecture("deit_base_distilled_patch16_224", std::array<int, 2>{384, 384}, "--arch").config;
   EXPECT_EQ(deit.position_embeddings(), 24 * 24 + 2);
   // Native 384 is no multiple of 14: the engine refuses it (timm drops the last 6 pixels).
-  EXPECT_EQ(error_of([] { resolve_named_architecture("vit_so400m_patch14_siglip_384", std::nullopt, "--arch"); }),
+  EXPECT_EQ(refusal("vit_so400m_patch14_siglip_384"),
             "--arch: image size 384x384 is not a multiple of the patch size 14");
 }
 
 TEST(NamedArchitecture, RefusesNamesOnlyThePatternRecognises) {
   // Without weights to check it against, the pattern's guess would turn a typo into a model.
   for (const char* name : {"vit_small_patch32", "vit_tiny_patch16_256", "vit_base_patch16_rope_224"}) {
-    const std::string error = error_of([&] { resolve_named_architecture(name, std::nullopt, "--arch"); });
+    const std::string error = refusal(name);
     EXPECT_EQ(error.rfind("--arch: \"" + std::string(name) + "\" is not a timm architecture in ", 0), 0u) << error;
     EXPECT_NE(error.find("(it only follows the vit_<size>_patch<P>_<res> naming pattern)"), std::string::npos) << error;
   }
