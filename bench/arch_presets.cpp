@@ -3,38 +3,34 @@
 #include "formats/error.h"
 #include "formats/json_file.h"
 #include "formats/text.h"
+#include "importer/named_architecture.h"
 
 namespace vit {
 
-namespace {
-
-struct Preset {
-  const char* name;
-  int hidden, layers, heads;
-};
-constexpr Preset kPresets[] = {{"vit_tiny_patch16_224", 192, 12, 3},
-                               {"vit_small_patch16_224", 384, 12, 6},
-                               {"vit_base_patch16_224", 768, 12, 12},
-                               {"vit_large_patch16_224", 1024, 24, 16}};
-
-}  // namespace
-
-VitConfig arch_config(const std::string& name) {
-  if (ends_with(name, ".json")) return config_from_json(read_json_file(name), name);
-  for (const Preset& p : kPresets) {
-    if (name != p.name) continue;
-    VitConfig c;
-    c.hidden_size = p.hidden;
-    c.num_layers = p.layers;
-    c.num_heads = p.heads;
-    c.intermediate_size = 4 * p.hidden;
-    c.num_classes = 1000;
-    c.validate(name);
-    return c;
+VitConfig arch_config(const std::string& name, const std::optional<std::array<int, 2>>& image_size) {
+  if (!ends_with(name, ".json")) return resolve_named_architecture(name, image_size, "--arch").config;
+  VitConfig c = config_from_json(read_json_file(name), name);
+  if (image_size) {
+    c.image_height = (*image_size)[0];
+    c.image_width = (*image_size)[1];
+    c.validate(name + " at --image-size");
   }
-  std::string known;
-  for (const Preset& p : kPresets) known += std::string(known.empty() ? "" : ", ") + p.name;
-  fail("--arch", "unknown architecture \"" + name + "\" (known: " + known + ")");
+  return c;
+}
+
+std::array<int, 2> parse_image_size(const std::string& text) {
+  const size_t x = text.find('x');
+  const std::string sides[2] = {text.substr(0, x), x == std::string::npos ? text : text.substr(x + 1)};
+  std::array<int, 2> size{};
+  for (int i = 0; i < 2; ++i) {
+    const std::string& s = sides[i];
+    if (s.empty() || s.size() > 5 || s.find_first_not_of("0123456789") != std::string::npos || std::stoi(s) <= 0 ||
+        std::stoi(s) > kMaxImageSide)
+      fail("--image-size",
+           "expected N or HxW with sides 1.." + std::to_string(kMaxImageSide) + ", got \"" + text + "\"");
+    size[i] = std::stoi(s);
+  }
+  return size;
 }
 
 }  // namespace vit

@@ -43,15 +43,24 @@ struct Pixels {
 };
 
 Pixels pixels_for(const VitConfig& c, const BenchOptions& o) {
-  if (o.input_path.empty())
-    return {random_pixels(static_cast<size_t>(o.batch) * c.num_channels * c.image_height * c.image_width, o.seed + 1),
-            o.batch, c.image_height, c.image_width};
+  if (o.input_path.empty()) {
+    const int height = o.image_size ? (*o.image_size)[0] : c.image_height;
+    const int width = o.image_size ? (*o.image_size)[1] : c.image_width;
+    return {random_pixels(static_cast<size_t>(o.batch) * c.num_channels * height * width, o.seed + 1), o.batch, height,
+            width};
+  }
   const NpyArray input = read_npy(o.input_path);
   if (input.shape.size() != 4 || input.shape[1] != c.num_channels)
     fail(o.input_path, "expected pixels of shape [N, " + std::to_string(c.num_channels) + ", H, W], found " +
                            input.tensor().shape_string());
   return {input.tensor().to_float(), static_cast<int>(input.shape[0]), static_cast<int>(input.shape[2]),
           static_cast<int>(input.shape[3])};
+}
+
+// --arch's model, built for --image-size when given, with seeded random weights.
+VitModel random_model(const BenchOptions& o) {
+  const VitConfig config = arch_config(o.arch, o.image_size);
+  return VitModel(config, random_weights(config, o.seed), o.precision);
 }
 
 // A folder under $TMPDIR (or /tmp), removed with its contents when this goes away.
@@ -77,9 +86,7 @@ class TempDir {
 
 VitModel open_model(const BenchOptions& o, double* load_ms) {
   const double start = now_ms();
-  VitModel model = o.model_dir.empty()
-                       ? VitModel(arch_config(o.arch), random_weights(arch_config(o.arch), o.seed), o.precision)
-                       : load_model(o.model_dir, o.precision, o.cache_dir);
+  VitModel model = o.model_dir.empty() ? random_model(o) : load_model(o.model_dir, o.precision, o.cache_dir);
   *load_ms = now_ms() - start;
   return model;
 }
@@ -100,6 +107,7 @@ json run_latency(const VitModel& model, double load_ms, const BenchOptions& o) {
   json j = common_fields("latency", o);
   j["batch"] = pixels.batch;
   j["image_size"] = {pixels.height, pixels.width};
+  j["tokens"] = c.prefix_tokens() + (pixels.height / c.patch_size) * (pixels.width / c.patch_size);
   j["warmup"] = o.warmup;
   j["iters"] = o.iters;
   j["load_ms"] = load_ms;
@@ -113,8 +121,7 @@ json run_latency(const VitModel& model, double load_ms, const BenchOptions& o) {
   if (o.measure_peak) {
     // The best of a large square GEMM and this model's own fc1 shape, in the model's GEMM
     // precision, so the fraction is not flattered by a shape oneDNN happens to run slowly.
-    const int64_t tokens = static_cast<int64_t>(pixels.batch) * (c.prefix_tokens() + (pixels.height / c.patch_size) *
-                                                                                       (pixels.width / c.patch_size));
+    const int64_t tokens = static_cast<int64_t>(pixels.batch) * j["tokens"].get<int64_t>();
     const double peak = peak_gflops(
         measure_gemm_rates({{2048, 2048, 2048}, {tokens, c.hidden_size, c.intermediate_size}}, o.peak_seconds,
                            o.precision));
@@ -146,10 +153,12 @@ json run_profile(const VitModel& model, const BenchOptions& o) {
   const VitConfig& c = model.config();
   if (!o.input_path.empty()) fail("--profile", "runs on random pixels of the model's input size; drop --input");
   const Pixels pixels = pixels_for(c, o);
-  const OpProfile p = profile_forward(model, pixels.values.data(), o.batch, o.warmup, o.iters);
+  const OpProfile p =
+      profile_forward(model, pixels.values.data(), o.batch, pixels.height, pixels.width, o.warmup, o.iters);
   json j = common_fields("profile", o);
   j["method"] = "timed inside VitModel::forward; fused GELU/residual epilogues count with their GEMM";
   j["batch"] = o.batch;
+  j["image_size"] = {pixels.height, pixels.width};
   j["iters"] = o.iters;
   j["forward_ms"] = p.forward_ms;
   j["ms"] = p.ms;
@@ -170,6 +179,9 @@ json run_cold(const BenchOptions& o) {
     cache_dir = fresh_cache->path();
   }
   if (!cache_dir.empty()) args.insert(args.end(), {"--cache", cache_dir});
+  if (o.image_size)
+    args.insert(args.end(),
+                {"--image-size", std::to_string((*o.image_size)[0]) + "x" + std::to_string((*o.image_size)[1])});
   // Packed weights are fresh memory, and its first touch can dominate loading on a virtual
   // machine (the kernel zeroes each new page; the host may have to back it first).
   const double touch_ms = first_touch_ms(256);

@@ -1,5 +1,7 @@
 // vitbench's measurements, each returning one JSON object (text rendering: text_report.h).
 #pragma once
+#include <array>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,6 +15,9 @@ namespace vit {
 struct BenchOptions {
   std::string model_dir;  // --model, or empty with arch set
   std::string arch;       // --arch
+  // --image-size: --arch builds the model for it; a --model folder's position embeddings are
+  // resampled to it by the engine.
+  std::optional<std::array<int, 2>> image_size;
   unsigned seed = 0;
   int batch = 1;
   int threads = 0;

@@ -11,13 +11,14 @@ unsigned timed_outputs(const VitConfig& c) {
   return kPreLogits;
 }
 
-OpProfile profile_forward(const VitModel& model, const float* pixels, int batch, int warmup, int iters) {
+OpProfile profile_forward(const VitModel& model, const float* pixels, int batch, int height, int width, int warmup,
+                          int iters) {
   const VitConfig& c = model.config();
   const unsigned outputs = timed_outputs(c);
-  for (int i = 0; i < warmup; ++i) model.forward(pixels, batch, c.image_height, c.image_width, outputs);
+  for (int i = 0; i < warmup; ++i) model.forward(pixels, batch, height, width, outputs);
   OpTimes times;
   const auto start = std::chrono::steady_clock::now();
-  for (int i = 0; i < iters; ++i) model.forward(pixels, batch, c.image_height, c.image_width, outputs, &times);
+  for (int i = 0; i < iters; ++i) model.forward(pixels, batch, height, width, outputs, &times);
   const double total = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   OpProfile p;
   p.forward_ms = total / iters;

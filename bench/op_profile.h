@@ -17,6 +17,8 @@ struct OpProfile {
 // image_embeds, else its pooler_output, else pre_logits), as vitrun would.
 unsigned timed_outputs(const VitConfig& config);
 
-OpProfile profile_forward(const VitModel& model, const float* pixels, int batch, int warmup, int iters);
+// `pixels`: [batch, channels, height, width].
+OpProfile profile_forward(const VitModel& model, const float* pixels, int batch, int height, int width, int warmup,
+                          int iters);
 
 }  // namespace vit

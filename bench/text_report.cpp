@@ -18,6 +18,8 @@ std::string fixed(double value, int decimals) {
 std::string subject(const json& r) {
   std::string s = r.contains("model") ? r["model"].get<std::string>()
                                       : r.value("arch", std::string("")) + " (random weights)";
+  if (r.contains("image_size"))
+    s += ", " + std::to_string(r["image_size"][0].get<int>()) + "x" + std::to_string(r["image_size"][1].get<int>());
   if (r.contains("batch")) s += ", batch " + std::to_string(r["batch"].get<int>());
   return s + ", " + std::to_string(r["threads"].get<int>()) + " threads, " + r["dtype"].get<std::string>();
 }

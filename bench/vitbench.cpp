@@ -1,6 +1,7 @@
 // vitbench: latency, GEMM peak, by-op profile and cold start of the engine's forward pass.
 #include <iostream>
 
+#include "bench/arch_presets.h"
 #include "bench/bench_modes.h"
 #include "bench/matmul_peak.h"
 #include "bench/text_report.h"
@@ -10,8 +11,9 @@
 
 namespace {
 
-constexpr const char* kUsage = R"(usage: vitbench (--model DIR | --arch NAME) [--batch N] [--threads T] [--dtype f32|bf16|int8]
-                [--warmup W] [--iters I] [--seed S] [--no-peak] [--input PIXELS.npy [--logits OUT.npy]]
+constexpr const char* kUsage = R"(usage: vitbench (--model DIR | --arch NAME) [--image-size N|HxW] [--batch N]
+                [--threads T] [--dtype f32|bf16|int8] [--warmup W] [--iters I] [--seed S] [--no-peak]
+                [--input PIXELS.npy [--logits OUT.npy]]
                 [--profile | --cold [--cold-runs R] [--no-cache]] [--cache DIR] [--json]
        vitbench --peak [--threads T] [--shape MxKxN]... [--seconds S] [--json]
 
@@ -21,8 +23,16 @@ fraction of the best GEMM rate measured right after on 2048^3 and the model's fc
 (skip with --no-peak).
 
   --model DIR     a model folder (config.json + model.safetensors)
-  --arch NAME     vit_{tiny,small,base,large}_patch16_224, or a config.json (bench/configs/:
-                  transformers ViT, DeiT, DINOv2, CLIP, SigLIP shapes), with seeded random weights
+  --arch NAME     a timm architecture from models/timm_architectures.json that the engine runs
+                  (vit_base_patch16_224, vit_large_patch16_384, vit_small_patch14_dinov2,
+                  vit_base_patch16_clip_224, vit_base_patch16_siglip_224,
+                  deit_base_distilled_patch16_224, ...: its shape, tokens, norms, pooling and head
+                  as timm builds it, at its native input size), or a config.json (bench/configs/:
+                  transformers ViT, DeiT, DINOv2, CLIP, SigLIP shapes); seeded random weights.
+                  Architectures the importer refuses (hybrids, SwiGLU MLPs, ...) say why
+  --image-size    time N x N (or H x W) pixels instead of the native size: --arch builds the
+                  model for that size (timm's img_size=), a --model folder's position
+                  embeddings are resampled to it by the engine; a multiple of the patch size
   --input FILE    time on these float32 [N, C, H, W] pixels (N replaces --batch)
   --logits FILE   write the last run's logits [N, classes] as .npy (checks against peers)
   --dtype         f32, bf16 (bfloat16 GEMM inputs, float32 accumulation) or int8 (int8 weights per
@@ -46,6 +56,7 @@ vit::BenchOptions read_options(const vit::CommandLine& cl) {
   vit::BenchOptions o;
   o.model_dir = cl.get("--model");
   o.arch = cl.get("--arch");
+  if (cl.has("--image-size")) o.image_size = vit::parse_image_size(cl.get("--image-size"));
   o.seed = static_cast<unsigned>(cl.get_int("--seed", 0));
   o.batch = cl.get_int("--batch", 1);
   o.threads = cl.get_int("--threads", 0);
@@ -63,6 +74,7 @@ vit::BenchOptions read_options(const vit::CommandLine& cl) {
   if (o.batch <= 0 || o.threads < 0 || o.warmup < 0 || o.iters <= 0 || o.cold_runs <= 0 || o.peak_seconds < 0)
     vit::fail("", "--batch, --iters and --cold-runs must be positive; --threads, --warmup, --seconds not negative");
   o.precision = vit::precision_from_name(cl.get("--dtype", "f32"), "--dtype");
+  if (o.image_size && !o.input_path.empty()) vit::fail("", "--input sets the image size; drop --image-size");
   const int modes = cl.has("--peak") + cl.has("--profile") + cl.has("--cold");
   if (modes > 1) vit::fail("", "--peak, --profile and --cold are separate runs; pick one");
   if (!cl.has("--peak") && o.model_dir.empty() == o.arch.empty())
@@ -76,8 +88,9 @@ int main(int argc, char** argv) {
   vit::exec_with_engine_environment(argv);
   try {
     const vit::CommandLine cl(argc, argv, kUsage,
-                              {"--model", "--arch", "--batch", "--threads", "--dtype", "--warmup", "--iters", "--seed",
-                               "--shape", "--seconds", "--cold-runs", "--input", "--logits", "--cache"},
+                              {"--model", "--arch", "--image-size", "--batch", "--threads", "--dtype", "--warmup",
+                               "--iters", "--seed", "--shape", "--seconds", "--cold-runs", "--input", "--logits",
+                               "--cache"},
                               {"--peak", "--profile", "--cold", "--json", "--no-peak", "--no-cache"});
     if (cl.help()) {
       std::cout << kUsage;

@@ -1,6 +1,9 @@
 #include <algorithm>
+#include <array>
+#include <string>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "bench/arch_presets.h"
 #include "bench/forward_flops.h"
@@ -38,15 +41,95 @@ TEST(ForwardFlops, SwigluProjectionAndPoolerAreCounted) {
   EXPECT_DOUBLE_EQ(forward_flops(pooled, 1, 224, 224) - plain, 2.0 * 768 * 768);
 }
 
-TEST(ArchPresets, KnownShapesAndUnknownNames) {
-  const VitConfig tiny = arch_config("vit_tiny_patch16_224");
-  EXPECT_EQ(tiny.hidden_size, 192);
-  EXPECT_EQ(tiny.num_heads, 3);
-  EXPECT_EQ(tiny.intermediate_size, 768);
+// What vitbench ran for these four names before they came from the registry, so that old
+// figures stay comparable: patch 16, 224x224, class token, token pooling, MLP 4x, exact GELU,
+// eps 1e-6, 1000 classes.
+VitConfig old_preset(int hidden, int layers, int heads) {
+  VitConfig c;
+  c.hidden_size = hidden;
+  c.num_layers = layers;
+  c.num_heads = heads;
+  c.intermediate_size = 4 * hidden;
+  c.num_classes = 1000;
+  return c;
+}
+
+void expect_same_config(const VitConfig& a, const VitConfig& b, const std::string& name) {
+  EXPECT_EQ(a.num_channels, b.num_channels) << name;
+  EXPECT_EQ(a.image_height, b.image_height) << name;
+  EXPECT_EQ(a.image_width, b.image_width) << name;
+  EXPECT_EQ(a.patch_size, b.patch_size) << name;
+  EXPECT_EQ(a.hidden_size, b.hidden_size) << name;
+  EXPECT_EQ(a.num_layers, b.num_layers) << name;
+  EXPECT_EQ(a.num_heads, b.num_heads) << name;
+  EXPECT_EQ(a.intermediate_size, b.intermediate_size) << name;
+  EXPECT_EQ(a.num_classes, b.num_classes) << name;
+  EXPECT_EQ(a.layer_norm_eps, b.layer_norm_eps) << name;
+  EXPECT_EQ(a.activation, b.activation) << name;
+  EXPECT_EQ(a.class_token, b.class_token) << name;
+  EXPECT_EQ(a.distillation_token, b.distillation_token) << name;
+  EXPECT_EQ(a.distilled_head, b.distilled_head) << name;
+  EXPECT_EQ(a.register_tokens, b.register_tokens) << name;
+  EXPECT_EQ(a.pos_embed_covers_prefix, b.pos_embed_covers_prefix) << name;
+  EXPECT_EQ(a.patch_bias, b.patch_bias) << name;
+  EXPECT_EQ(a.qkv_bias, b.qkv_bias) << name;
+  EXPECT_EQ(a.qk_norm, b.qk_norm) << name;
+  EXPECT_EQ(a.layer_scale, b.layer_scale) << name;
+  EXPECT_EQ(a.swiglu, b.swiglu) << name;
+  EXPECT_EQ(a.norm_pre, b.norm_pre) << name;
+  EXPECT_EQ(a.final_norm, b.final_norm) << name;
+  EXPECT_EQ(a.fc_norm, b.fc_norm) << name;
+  EXPECT_EQ(a.pooling, b.pooling) << name;
+  EXPECT_EQ(a.pooler_output, b.pooler_output) << name;
+  EXPECT_EQ(a.pooler_size, b.pooler_size) << name;
+  EXPECT_EQ(a.projection_dim, b.projection_dim) << name;
+  EXPECT_EQ(a.position_resample, b.position_resample) << name;
+  EXPECT_EQ(a.naming, b.naming) << name;
+  EXPECT_EQ(a.int8_weights, b.int8_weights) << name;
+  EXPECT_EQ(a.id2label, b.id2label) << name;
+}
+
+TEST(ArchConfig, TheFourOldPresetNamesGiveTheOldConfigs) {
+  expect_same_config(arch_config("vit_tiny_patch16_224"), old_preset(192, 12, 3), "tiny");
+  expect_same_config(arch_config("vit_small_patch16_224"), old_preset(384, 12, 6), "small");
+  expect_same_config(arch_config("vit_base_patch16_224"), old_preset(768, 12, 12), "base");
+  expect_same_config(arch_config("vit_large_patch16_224"), old_preset(1024, 24, 16), "large");
+}
+
+TEST(ArchConfig, RegistryNamesAtTheirNativeSizes) {
+  const VitConfig b384 = arch_config("vit_base_patch16_384");
+  EXPECT_EQ(b384.image_height, 384);
+  EXPECT_EQ(b384.patch_size, 16);
+  EXPECT_EQ(b384.prefix_tokens() + b384.grid_height() * b384.grid_width(), 577);
+  const VitConfig dino = arch_config("vit_small_patch14_dinov2");
+  EXPECT_EQ(dino.image_height, 518);
+  EXPECT_EQ(dino.image_width, 518);
+  EXPECT_EQ(dino.patch_size, 14);
+  EXPECT_TRUE(dino.layer_scale);
+  EXPECT_EQ(dino.num_classes, 0);
   const VitConfig large = arch_config("vit_large_patch16_224");
+  EXPECT_EQ(large.hidden_size, 1024);
   EXPECT_EQ(large.num_layers, 24);
-  EXPECT_EQ(large.num_classes, 1000);
-  EXPECT_THROW(arch_config("vit_huge_patch14_224"), Error);
+  EXPECT_EQ(large.num_heads, 16);
+  EXPECT_EQ(arch_config("vit_huge_patch14_224").hidden_size, 1280);
+}
+
+TEST(ArchConfig, ImageSizeRebuildsThePositionGrid) {
+  const VitConfig c = arch_config("vit_base_patch16_224", std::array<int, 2>{384, 256});
+  EXPECT_EQ(c.image_height, 384);
+  EXPECT_EQ(c.image_width, 256);
+  EXPECT_EQ(c.position_embeddings(), 1 + 24 * 16);
+  const std::string json = test::tests_dir() + "/../bench/configs/dinov2_base_196.json";
+  EXPECT_EQ(arch_config(json, std::array<int, 2>{280, 280}).grid_height(), 20);
+  EXPECT_THROW(arch_config(json, std::array<int, 2>{100, 100}), Error);
+  EXPECT_THROW(arch_config("vit_base_patch16_224", std::array<int, 2>{100, 100}), Error);
+}
+
+TEST(ArchConfig, ParsesImageSizes) {
+  EXPECT_EQ(parse_image_size("384"), (std::array<int, 2>{384, 384}));
+  EXPECT_EQ(parse_image_size("224x320"), (std::array<int, 2>{224, 320}));
+  for (const char* bad : {"", "0", "x", "224x", "x224", "-16", "16x16x16", "4097", "99999999999", "2e2", " 224"})
+    EXPECT_THROW(parse_image_size(bad), Error) << bad;
 }
 
 TEST(RandomWeights, FillEverySlotAndRepeatWithTheSeed) {
@@ -89,6 +172,71 @@ TEST(Vitbench, HelpListsEveryFlagAndBadUsageExitsTwo) {
   EXPECT_EQ(out, "vitbench: unknown option --no-such-flag (see --help)\n");
   EXPECT_EQ(test::run_command(std::string(VITBENCH_PATH) + " stray", &out), 2) << out;
   EXPECT_EQ(out, "vitbench: unexpected argument \"stray\"\n");
+}
+
+std::string vitbench(const std::string& args, int* exit_code) {
+  std::string out;
+  *exit_code = test::run_command(std::string(VITBENCH_PATH) + " " + args + " 2>&1", &out);
+  return out;
+}
+
+TEST(Vitbench, ImageSizeSetsTheTimedInput) {
+  int rc = 0;
+  const std::string quick = " --iters 1 --warmup 0 --no-peak --threads 1 --json";
+  std::string out = vitbench("--arch vit_tiny_patch16_224 --image-size 32x48" + quick, &rc);
+  ASSERT_EQ(rc, 0) << out;
+  nlohmann::json report = nlohmann::json::parse(out);
+  EXPECT_EQ(report["image_size"], nlohmann::json({32, 48}));
+  EXPECT_EQ(report["tokens"], 1 + 2 * 3);
+  out = vitbench("--arch vit_tiny_patch16_224" + quick, &rc);
+  ASSERT_EQ(rc, 0) << out;
+  report = nlohmann::json::parse(out);
+  EXPECT_EQ(report["image_size"], nlohmann::json({224, 224}));
+  EXPECT_EQ(report["tokens"], 197);
+  out = vitbench("--arch vit_tiny_patch16_224 --image-size 30" + quick, &rc);
+  EXPECT_EQ(rc, 2);
+  EXPECT_EQ(out, "vitbench: --arch: image size 30x30 is not a multiple of the patch size 16\n");
+}
+
+TEST(Vitbench, ImageSizeResamplesAModelFoldersPositions) {
+  VIT_REQUIRE_SHARED();
+  const std::string dir = test::scratch_dir("vitbench_image_size") + "/model";
+  std::string out;
+  ASSERT_EQ(test::run_command(test::tool_path("vitimport") + " --checkpoint " + test::fixture("vit_classifier") +
+                                  " --out " + dir + " --no-cache",
+                              &out),
+            0)
+      << out;
+  int rc = 0;
+  for (const char* mode : {"", " --profile"}) {
+    out = vitbench("--model " + dir + " --image-size 48x40 --iters 1 --warmup 0 --no-peak --threads 1 --json" + mode,
+                   &rc);
+    ASSERT_EQ(rc, 0) << out;
+    EXPECT_EQ(nlohmann::json::parse(out)["image_size"], nlohmann::json({48, 40})) << mode;
+  }
+  out = vitbench("--model " + dir + " --image-size 48x40 --iters 1 --warmup 0 --no-peak --threads 1 --json", &rc);
+  EXPECT_EQ(nlohmann::json::parse(out)["tokens"], 1 + 6 * 5);  // patch 8
+}
+
+TEST(Vitbench, RefusesArchitecturesTheEngineCannotRunWithTheImportersReason) {
+  int rc = 0;
+  std::string out = vitbench("--arch vit_base_r50_s16_384", &rc);
+  EXPECT_EQ(rc, 2);
+  EXPECT_EQ(out,
+            "vitbench: --arch: vit_base_r50_s16_384 is not supported because it is a hybrid ResNet-ViT (CNN patch "
+            "embedding)\n");
+  out = vitbench("--arch vit_giant_patch14_dinov2", &rc);
+  EXPECT_EQ(rc, 2);
+  EXPECT_EQ(out, "vitbench: --arch: vit_giant_patch14_dinov2 is not supported: MLP type SwiGLUPacked\n");
+  out = vitbench("--arch vit_tiny_patch16_225", &rc);
+  EXPECT_EQ(rc, 2);
+  EXPECT_EQ(out.rfind("vitbench: --arch: \"vit_tiny_patch16_225\" is not a timm architecture in ", 0), 0u) << out;
+  out = vitbench("--arch resnet50", &rc);
+  EXPECT_EQ(rc, 2);
+  EXPECT_EQ(out.rfind("vitbench: --arch: unknown timm architecture \"resnet50\"", 0), 0u) << out;
+  out = vitbench("--arch vit_tiny_patch16_224 --image-size 32 --input x.npy", &rc);
+  EXPECT_EQ(rc, 2);
+  EXPECT_EQ(out, "vitbench: --input sets the image size; drop --image-size\n");
 }
 
 TEST(VitbenchAlternate, TimesEachModelInTurnAndGivesRatiosToTheFirst) {
