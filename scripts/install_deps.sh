@@ -2,7 +2,7 @@
 # Installs the Debian 12 packages vitcpp needs; quick no-op when all are present.
 set -euo pipefail
 packages=(build-essential cmake ninja-build libdnnl-dev zlib1g-dev
-          nlohmann-json3-dev libstb-dev libgtest-dev
+          nlohmann-json3-dev libstb-dev libgtest-dev libcpp-httplib-dev pkg-config
           ocl-icd-opencl-dev)  # libdnnl-dev's CMake config needs OpenCL (only a Recommends)
 missing=()
 for p in "${packages[@]}"; do
