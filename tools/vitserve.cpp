@@ -14,6 +14,7 @@
 #include "formats/error.h"
 #include "serve/batcher.h"
 #include "serve/handlers.h"
+#include "serve/listen_backlog.h"
 #include "serve/metrics.h"
 #include "serve/options.h"
 #include "vitcpp/vitcpp.h"
@@ -71,12 +72,14 @@ int serve(const ServeOptions& options) {
   for (int c = 0; c < model.num_classes(); ++c) context.labels.push_back(model.label(c));
   install_routes(server, context);
   server.set_payload_max_length(options.max_body);
+  server.set_tcp_nodelay(true);  // small answers leave at once, not after the peer's delayed ACK
   // Every waiting request holds a thread, so the queue can fill before requests wait unseen.
   const size_t handler_threads = static_cast<size_t>(options.queue) + static_cast<size_t>(options.max_batch);
   server.new_task_queue = [handler_threads] { return new httplib::ThreadPool(handler_threads); };
   const int port = options.port == 0 ? server.bind_to_any_port(options.host) : options.port;
   if (port < 0 || (options.port != 0 && !server.bind_to_port(options.host, port)))
     vit::fail(options.host + ":" + std::to_string(options.port), "cannot listen there (in use, or not an address here)");
+  if (!widen_listen_backlog(port)) std::cerr << "vitserve: could not raise the listen backlog (bursts may wait)\n";
   std::cout << "vitserve: serving " << options.model_dir << " on http://" << options.host << ":" << port << "/"
             << std::endl;
   shutdown.start();
