@@ -1,10 +1,12 @@
 // vitserve's answers agree with vitrun on the digits model, for raw and multipart bodies.
+#include <cstring>
 #include <sstream>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "api/api_models.h"
+#include "formats/npy.h"
 #include "serve/server_process.h"
 #include "test_support/shared_data.h"
 
@@ -66,10 +68,23 @@ TEST(Serve, MultipartImagesAnswerInOrder) {
   for (size_t i = 0; i < images.size(); ++i) expect_same_topk(answer["results"][i]["topk"], expected[i]["topk"], images[i]);
 }
 
-TEST(Serve, EmbedAsJsonAndRawFloatsAgree) {
+// The embedding vitrun --embed writes for one image.
+std::vector<float> vitrun_embedding(const std::string& image) {
+  const std::string npy = scratch_dir("embed") + "/embedding.npy";
+  std::string output;
+  EXPECT_EQ(run_command(tool_path("vitrun") + " --model " + vitcpp::test::digits_folder() + " --embed " + npy + " " +
+                            image, &output),
+            0)
+      << output;
+  return vit::read_npy(npy).tensor().to_float();
+}
+
+TEST(Serve, EmbedMatchesVitrunAsJsonAndAsRawFloats) {
   ServerProcess server(vitcpp::test::digits_folder(), {});
   ASSERT_NE(server.pid(), 0);
-  const std::string png = read_file_bytes(vitcpp::test::digit_images()[0]);
+  const std::string image = vitcpp::test::digit_images()[0];
+  const std::string png = read_file_bytes(image);
+  const std::vector<float> expected = vitrun_embedding(image);
   auto client = server.client();
   auto json_res = client->Post("/v1/embed", png, "image/png");
   ASSERT_TRUE(json_res);
@@ -79,6 +94,8 @@ TEST(Serve, EmbedAsJsonAndRawFloatsAgree) {
   ASSERT_GT(dim, 0);
   ASSERT_EQ(answer["embeddings"].size(), 1u);
   ASSERT_EQ(answer["embeddings"][0].size(), static_cast<size_t>(dim));
+  ASSERT_EQ(expected.size(), static_cast<size_t>(dim));
+  for (int i = 0; i < dim; ++i) EXPECT_NEAR(answer["embeddings"][0][i].get<float>(), expected[i], 1e-5) << i;
   auto raw_res = client->Post("/v1/embed", httplib::Headers{{"Accept", "application/octet-stream"}}, png, "image/png");
   ASSERT_TRUE(raw_res);
   ASSERT_EQ(raw_res->status, 200);

@@ -1,5 +1,6 @@
 // Bad requests get their own status and a JSON error, and the server keeps serving.
 #include <thread>
+#include <utility>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -51,12 +52,25 @@ TEST(Serve, BadBodiesAndQueriesGetTheirStatus) {
     EXPECT_FALSE(error_of(res).empty()) << c.what;
     expect_still_serving(server, png);
   }
+  const std::vector<std::pair<httplib::MultipartFormDataItems, int>> forms = {
+      {{{"picture", png, "a.png", "image/png"}}, 400},            // no part named "image"
+      {{{"image", "hello", "a.txt", "text/plain"}}, 415},          // a part that is not an image
+      {{{"image", png, "a.png", "image/png"}, {"image", "", "b.png", "image/png"}}, 400},  // an empty part
+      {{{"image", png, "a.png", "image/png"}, {"image", "xx", "b.png", "image/png"}}, 422},
+  };
+  for (const auto& [items, expected_status] : forms) {
+    auto res = client->Post("/v1/classify", items);
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, expected_status) << res->body;
+    EXPECT_FALSE(error_of(res).empty());
+    expect_still_serving(server, png);
+  }
   auto missing = client->Get("/v1/nothing");
   ASSERT_TRUE(missing);
   EXPECT_EQ(missing->status, 404);
   auto metrics = client->Get("/metrics");
   ASSERT_TRUE(metrics);
-  EXPECT_NE(metrics->body.find("vitserve_requests_total{endpoint=\"/v1/classify\",status=\"422\"} 2"), std::string::npos)
+  EXPECT_NE(metrics->body.find("vitserve_requests_total{endpoint=\"/v1/classify\",status=\"422\"} 3"), std::string::npos)
       << metrics->body;
 }
 
@@ -94,6 +108,10 @@ TEST(Serve, FullQueueAnswers503WithRetryAfter) {
   EXPECT_EQ(second->status, 503) << second->body;
   EXPECT_EQ(second->get_header_value("Retry-After"), "1");
   EXPECT_EQ(first_status, 200);
+  httplib::MultipartFormDataItems two = {{"image", png, "a.png", "image/png"}, {"image", png, "b.png", "image/png"}};
+  auto too_many = server.client()->Post("/v1/classify", two);
+  ASSERT_TRUE(too_many);
+  EXPECT_EQ(too_many->status, 413) << "more images than --queue can ever hold: " << too_many->body;
   expect_still_serving(server, png);
 }
 

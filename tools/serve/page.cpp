@@ -2,8 +2,9 @@
 
 namespace vit::serve {
 
-const char* page_html() {
-  return R"HTML(<!doctype html>
+namespace {
+
+constexpr const char kPage[] = R"HTML(<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>vitserve</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <style>
@@ -64,6 +65,9 @@ drop.addEventListener('drop', (e) => {
 });
 </script></body></html>
 )HTML";
-}
+
+}  // namespace
+
+const char* page_html() { return kPage; }
 
 }  // namespace vit::serve
