@@ -101,9 +101,9 @@ TEST(Serve, FullQueueAnswers503WithRetryAfter) {
     auto metrics = server.client()->Get("/metrics");
     depth = metrics ? metric_value(metrics->body, "vitserve_queue_depth") : 0;
   }
-  ASSERT_EQ(depth, 1);
   auto second = server.client()->Post("/v1/classify", png, "image/png");
-  first.join();
+  first.join();  // before any assertion can leave the test
+  ASSERT_EQ(depth, 1);
   ASSERT_TRUE(second);
   EXPECT_EQ(second->status, 503) << second->body;
   EXPECT_EQ(second->get_header_value("Retry-After"), "1");

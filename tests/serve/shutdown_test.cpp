@@ -28,10 +28,11 @@ TEST(Serve, SigtermAnswersAcceptedRequestsThenExitsZero) {
     auto metrics = server.client()->Get("/metrics");
     depth = metrics ? metric_value(metrics->body, "vitserve_queue_depth") : 0;
   }
-  ASSERT_EQ(depth, kRequests);
   const int port = server.port();
-  EXPECT_EQ(server.terminate(), 0) << server.log();
-  for (std::thread& t : clients) t.join();
+  const int exit_code = server.terminate();
+  for (std::thread& t : clients) t.join();  // before any assertion can leave the test
+  ASSERT_EQ(depth, kRequests);
+  EXPECT_EQ(exit_code, 0) << server.log();
   for (int i = 0; i < kRequests; ++i) EXPECT_EQ(status[i], 200) << "request " << i;
   httplib::Client late("127.0.0.1", port);
   EXPECT_FALSE(late.Get("/healthz")) << "still accepting after SIGTERM";
