@@ -2,7 +2,7 @@
 # Installs the Debian 12 packages vitcpp needs; quick no-op when all are present.
 set -euo pipefail
 packages=(build-essential cmake ninja-build libdnnl-dev zlib1g-dev
-          nlohmann-json3-dev libstb-dev libjpeg62-turbo-dev libpng-dev libgtest-dev
+          nlohmann-json3-dev libstb-dev libjpeg62-turbo-dev libpng-dev libgtest-dev libcpp-httplib-dev pkg-config
           ocl-icd-opencl-dev  # libdnnl-dev's CMake config needs OpenCL (only a Recommends)
           python3-dev pybind11-dev python3-numpy python3-pytest python3-pip python3-setuptools
           python3-distributed)
