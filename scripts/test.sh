@@ -3,6 +3,7 @@
 # formats/ tests again under AddressSanitizer + UndefinedBehaviorSanitizer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+scripts/install_deps.sh --tests
 scripts/build.sh
 ctest --test-dir build --output-on-failure -j"$(nproc)"
 

@@ -4,6 +4,7 @@ import json
 import subprocess
 import sys
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -93,3 +94,26 @@ def test_threads_on_one_model_give_identical_results(digits, images):
 def test_no_torch_and_a_version():
     assert "torch" not in sys.modules
     assert vitcpp.__version__ == "0.1.0"
+
+
+def test_the_gil_is_released_while_the_engine_works(digits, images):
+    model = vitcpp.Model(digits)
+    many = images * 40
+    ticks = []
+    running = threading.Event()
+    running.set()
+
+    def tick():
+        while running.is_set():
+            ticks.append(1)
+            time.sleep(0.001)
+
+    ticker = threading.Thread(target=tick)
+    ticker.start()
+    start = time.perf_counter()
+    model.embed(many)
+    seconds = time.perf_counter() - start
+    running.clear()
+    ticker.join()
+    # A held GIL would stop the ticker for the whole call; released, it ticks about once a ms.
+    assert seconds > 0.05 and len(ticks) > 0.2 * seconds * 1000, (len(ticks), seconds)

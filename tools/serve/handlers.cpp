@@ -65,7 +65,7 @@ void classify(ServerContext& cx, const httplib::Request& req, httplib::Response&
   for (const JobPtr& job : jobs) {
     nlohmann::json top = nlohmann::json::array();
     for (const vitcpp::Prediction& p : vitcpp::top_k(job->rows.logits.data(), classes, k, cx.labels))
-      top.push_back({{"index", p.index}, {"label", p.label}, {"description", ""}, {"prob", p.probability}});
+      top.push_back({{"index", p.index}, {"label", p.label}, {"description", p.description}, {"prob", p.probability}});
     results.push_back({{"topk", top}});
   }
   res.set_content(nlohmann::json{{"results", results}}.dump(), "application/json");
