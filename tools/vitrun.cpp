@@ -53,12 +53,9 @@ is one of (each where the model has it):
   image_embeds    [N, projection]: CLIP's projected embedding
 )";
 
-constexpr vitcpp::Output kOutputKinds[] = {vitcpp::kLogits, vitcpp::kPreLogits, vitcpp::kFeatures,
-                                           vitcpp::kPoolerOutput, vitcpp::kImageEmbeds};
-
 vitcpp::Output output_kind(const std::string& name) {
-  for (vitcpp::Output kind : kOutputKinds)
-    if (name == vitcpp::output_name(kind)) return kind;
+  vitcpp::Output kind;
+  if (vitcpp::output_from_name(name, &kind)) return kind;
   vit::fail("", "--output-kind must be logits, pre_logits, features, pooler_output or image_embeds, not \"" + name +
                     "\"");
 }

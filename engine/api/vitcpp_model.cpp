@@ -192,7 +192,9 @@ Outputs Model::run(const float* pixels, size_t count, int batch, int height, int
   return out;
 }
 
-const std::vector<float>& Outputs::of(Output kind) const {
+const std::vector<float>& Outputs::of(Output kind) const { return const_cast<Outputs*>(this)->of(kind); }
+
+std::vector<float>& Outputs::of(Output kind) {
   switch (kind) {
     case kLogits: return logits;
     case kPreLogits: return pre_logits;
@@ -212,6 +214,15 @@ const char* output_name(Output kind) {
     case kImageEmbeds: return "image_embeds";
   }
   return "?";
+}
+
+bool output_from_name(const std::string& name, Output* kind) {
+  for (Output candidate : kAllOutputs)
+    if (name == output_name(candidate)) {
+      *kind = candidate;
+      return true;
+    }
+  return false;
 }
 
 std::vector<std::vector<Prediction>> Model::classify(const float* pixels, size_t count, int batch, int topk) const {

@@ -37,9 +37,8 @@ vitcpp::Dtype dtype_named(const std::string& name) {
 }
 
 vitcpp::Output output_named(const std::string& name) {
-  for (vitcpp::Output kind : {vitcpp::kLogits, vitcpp::kPreLogits, vitcpp::kFeatures, vitcpp::kPoolerOutput,
-                              vitcpp::kImageEmbeds})
-    if (name == vitcpp::output_name(kind)) return kind;
+  vitcpp::Output kind;
+  if (vitcpp::output_from_name(name, &kind)) return kind;
   throw py::value_error("unknown output \"" + name +
                         "\" (logits, pre_logits, features, pooler_output, image_embeds)");
 }
@@ -114,7 +113,10 @@ class PyModel {
   py::dict run(const Pixels& pixels, const std::vector<std::string>& outputs) const {
     if (pixels.ndim() != 4) throw py::value_error("pixels must have shape [N, C, H, W]");
     unsigned mask = 0;
-    for (const std::string& name : outputs) mask |= output_named(name);
+    for (const std::string& name : outputs) {
+      if (mask & output_named(name)) throw py::value_error("output \"" + name + "\" is asked for twice");
+      mask |= output_named(name);
+    }
     const int n = static_cast<int>(pixels.shape(0)), h = static_cast<int>(pixels.shape(2));
     const int w = static_cast<int>(pixels.shape(3));
     vitcpp::Outputs out;
@@ -127,7 +129,7 @@ class PyModel {
       const vitcpp::Output kind = output_named(name);
       std::vector<py::ssize_t> shape = {n, model_.output_size(kind)};
       if (kind == vitcpp::kFeatures) shape.insert(shape.begin() + 1, out.tokens);
-      result[py::str(name)] = to_numpy(std::vector<float>(out.of(kind)), shape);
+      result[py::str(name)] = to_numpy(std::move(out.of(kind)), shape);  // each asked for once: moved
     }
     return result;
   }

@@ -49,6 +49,7 @@ def test_run_gives_every_requested_output(digits, images):
     assert out["logits"].shape == (8, 10)
     assert out["pre_logits"].shape == (8, model.embedding_size)
     assert out["features"].shape[0] == 8 and out["features"].ndim == 3
+    assert all(type(a.base).__name__ == "PyCapsule" for a in out.values())  # the engine's buffers, not copies
     assert np.array_equal(out["pre_logits"], model.embed(images[:8]))
     assert np.argmax(out["logits"], axis=1).tolist() == [c[0][0] for c in model.classify(images[:8], topk=1)]
 
@@ -66,6 +67,8 @@ def test_errors_are_exceptions_with_the_message(digits, images, tmp_path):
         model.run(model.preprocess(images[:1]), outputs=("scores",))
     with pytest.raises(RuntimeError, match="no visual projection"):
         model.run(model.preprocess(images[:1]), outputs=("image_embeds",))
+    with pytest.raises(ValueError, match="asked for twice"):
+        model.run(model.preprocess(images[:1]), outputs=("logits", "logits"))
     with pytest.raises(ValueError, match="shape"):
         model.run(np.zeros((3, 32, 32), np.float32))
 

@@ -51,6 +51,17 @@ INSTANTIATE_TEST_SUITE_P(
                       Expected{"siglip", kPreLogits | kFeatures | kPoolerOutput, kPoolerOutput, 64}),
     [](const ::testing::TestParamInfo<Expected>& info) { return info.param.folder; });
 
+TEST(ApiOutputs, NamesAndKindsMapBothWays) {
+  for (Output kind : {kLogits, kPreLogits, kFeatures, kPoolerOutput, kImageEmbeds}) {
+    Output back = kLogits;
+    EXPECT_TRUE(output_from_name(output_name(kind), &back));
+    EXPECT_EQ(back, kind);
+  }
+  Output unchanged = kFeatures;
+  EXPECT_FALSE(output_from_name("scores", &unchanged));
+  EXPECT_EQ(unchanged, kFeatures);
+}
+
 TEST(ApiOutputs, AnOutputTheModelLacksIsRefusedByName) {
   const Model model = Model::load(test::digits_folder());
   EXPECT_FALSE(model.has_output(kImageEmbeds));

@@ -57,10 +57,13 @@ struct Outputs {
   int tokens = 0;  // sequence length (prefix tokens + patches)
   std::vector<float> logits, pre_logits, features, pooler_output, image_embeds;  // those asked for
   const std::vector<float>& of(Output kind) const;
+  std::vector<float>& of(Output kind);  // e.g. to move a result out
 };
 
 // "logits", "pre_logits", "features", "pooler_output", "image_embeds".
 VITCPP_API const char* output_name(Output kind);
+// The Output output_name gives `name`; false for any other name.
+VITCPP_API bool output_from_name(const std::string& name, Output* kind);
 
 // Number format of the matrix multiplications:
 //   F32   float32.
