@@ -82,6 +82,15 @@ class TempDir {
   std::string path_;
 };
 
+// The timed output, [batch, width]: the logits, or for a model without a head its embedding.
+void write_timed_output(const std::string& path, const VitConfig& c, unsigned output, const ForwardResult& r) {
+  const std::vector<float>& values = output == kLogits          ? r.logits
+                                     : output == kImageEmbeds   ? r.image_embeds
+                                     : output == kPoolerOutput  ? r.pooler_output
+                                                                : r.pre_logits;
+  write_npy(path, DType::F32, {r.batch, output_width(c, static_cast<OutputKind>(output))}, values.data());
+}
+
 }  // namespace
 
 VitModel open_model(const BenchOptions& o, double* load_ms) {
@@ -99,10 +108,7 @@ json run_latency(const VitModel& model, double load_ms, const BenchOptions& o) {
   const LatencyStats stats = summarize(time_runs(
       [&] { last = model.forward(pixels.values.data(), pixels.batch, pixels.height, pixels.width, output); },
       o.warmup, o.iters));
-  if (!o.logits_path.empty()) {
-    if (c.num_classes == 0) fail("--logits", "this model has no classifier head");
-    write_npy(o.logits_path, DType::F32, {pixels.batch, c.num_classes}, last.logits.data());
-  }
+  if (!o.logits_path.empty()) write_timed_output(o.logits_path, c, output, last);
   const double flops = forward_flops(c, pixels.batch, pixels.height, pixels.width);
   json j = common_fields("latency", o);
   j["batch"] = pixels.batch;

@@ -27,8 +27,8 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 PEERS = os.path.join(HERE, "peers")
 SHORT = {"vit_tiny_patch16_224": "ViT-Ti/16", "vit_small_patch16_224": "ViT-S/16",
-         "vit_base_patch16_224": "ViT-B/16", "vit_large_patch16_224": "ViT-L/16"}
-PEERS_TIMED = ("ort", "torch")
+         "vit_base_patch16_224": "ViT-B/16", "vit_large_patch16_224": "ViT-L/16",
+         "vit_base_patch16_384": "ViT-B/16@384", "vit_small_patch14_dinov2": "DINOv2-S/14@518"}
 PEER_NAMES = {"ort": "onnxruntime", "torch": "PyTorch"}
 
 
@@ -107,8 +107,9 @@ class Runner:
             dtype = engine.partition("-")[2] or "f32"
             return [self.vitbench, "--model", os.path.join(folder, "vitcpp"), "--dtype", dtype, "--no-peak",
                     "--json"] + common
-        if engine == "ort":
-            return ["node", os.path.join(PEERS, "ort_bench.js"), "--model", os.path.join(folder, "model.onnx")] + common
+        if engine == "ort":  # the built input, which has the model's size
+            return ["node", os.path.join(PEERS, "ort_bench.js"), "--model", os.path.join(folder, "model.onnx"),
+                    "--input", os.path.join(folder, f"input_b{batch}.npy")] + common
         return ["/usr/bin/python3", os.path.join(PEERS, "vit_torch.py"), "time", "--arch", arch,
                 "--seed", str(self.args.seed), "--mode", torch_mode] + common
 
@@ -126,47 +127,153 @@ def fmt_ratios(ratios):
     return " ".join(f"{r:.2f}" for r in ratios)
 
 
+def median_ratio_cells(ratios):
+    return f"{fmt_ratios(ratios)} | **{statistics.median(ratios):.2f}**"
+
+
+def latency_table(results, args):
+    with_torch = "torch" in args.peers
+    lines = ["| model | batch | vitcpp ms | ORT ms | " + ("PyTorch ms | " if with_torch else "") +
+             "vitcpp/ORT by round | median |" + (" vitcpp/PyTorch by round | median |" if with_torch else ""),
+             "|---|---|---|---|" + ("---|" if with_torch else "") + "---|---|" + ("---|---|" if with_torch else "")]
+    for r in results:
+        ms = {e: statistics.median(v) for e, v in r["ms"].items()}
+        ratios = r["ratios"]["vitcpp"]
+        row = f"| {SHORT.get(r['arch'], r['arch'])} | {r['batch']} | {ms['vitcpp']:.1f} | {ms['ort']:.1f} | "
+        if with_torch:
+            row += f"{ms['torch']:.1f} ({r['torch_mode']}) | "
+        row += median_ratio_cells(ratios["ort"]) + " |"
+        if with_torch:
+            row += " " + median_ratio_cells(ratios["torch"]) + " |"
+        lines.append(row)
+    return lines
+
+
+def reduced_table(results, reduced):
+    lines = ["| model | batch | dtype | vitcpp ms | ORT fp32 ms | vitcpp/ORT by round | median | "
+             "ORT/vitcpp | output cosine vs PyTorch (min) | same top-1 |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    for r in results:
+        for d in reduced:
+            e, agree = vitcpp_engine(d), r["check"]["reduced"][d]
+            ratio = statistics.median(r["ratios"][e]["ort"])
+            lines.append(f"| {SHORT.get(r['arch'], r['arch'])} | {r['batch']} | {d} | "
+                         f"{statistics.median(r['ms'][e]):.1f} | {statistics.median(r['ms']['ort']):.1f} | "
+                         f"{median_ratio_cells(r['ratios'][e]['ort'])} | {1 / ratio:.2f}x | "
+                         f"{agree['min_cosine_vs_torch']:.6f} | {'yes' if agree['same_top1'] else 'NO'} |")
+    return lines
+
+
+def contention_table(results):
+    lines = ["| model | batch | engine | quiet ms | one core busy ms | slowdown by round | median |",
+             "|---|---|---|---|---|---|---|"]
+    for r in results:
+        for e, busy in r["busy_ms"].items():
+            slowdowns = [b / q for b, q in zip(busy, r["ms"][e])]
+            lines.append(f"| {SHORT.get(r['arch'], r['arch'])} | {r['batch']} | {e} | "
+                         f"{statistics.median(r['ms'][e]):.1f} | {statistics.median(busy):.1f} | "
+                         f"{median_ratio_cells(slowdowns)} |")
+    return lines
+
+
+def agreement_table(results):
+    lines = ["| model | batch | max abs output | vitcpp vs PyTorch | ORT vs PyTorch | vitcpp vs ORT | same top-1 |",
+             "|---|---|---|---|---|---|---|"]
+    for r in results:
+        c = r["check"]
+        lines.append(f"| {SHORT.get(r['arch'], r['arch'])} | {r['batch']} | {c['max_abs_logit']:.3f} | "
+                     f"{c['vitcpp_vs_torch']:.2e} | {c['ort_vs_torch']:.2e} | {c['vitcpp_vs_ort']:.2e} | "
+                     f"{'yes' if c['same_top1'] else 'NO'} |")
+    return lines
+
+
 def markdown(results, machine, args):
     lines = [f"{machine['date']}, {machine['cpu']}, {args.threads} threads, {args.rounds} rounds, "
              f"vitcpp {machine['commit']}; "
              f"torch {machine['torch']}, onnxruntime-node {machine['ort']}; "
              f"MatmulRunner fp32 GEMM peak {machine['peak_gflops']:.0f} GFLOP/s", "",
              "Latency ratio vitcpp/peer per round (below 1: vitcpp faster), median over rounds in bold; "
-             "ms are medians over rounds of each run's median.", "",
-             "| model | batch | vitcpp ms | ORT ms | PyTorch ms | vitcpp/ORT by round | median | "
-             "vitcpp/PyTorch by round | median |",
-             "|---|---|---|---|---|---|---|---|---|"]
-    for r in results:
-        ms = {e: statistics.median(v) for e, v in r["ms"].items()}
-        ratios = r["ratios"]["vitcpp"]
-        lines.append(f"| {SHORT.get(r['arch'], r['arch'])} | {r['batch']} | {ms['vitcpp']:.1f} | {ms['ort']:.1f} | "
-                     f"{ms['torch']:.1f} ({r['torch_mode']}) | {fmt_ratios(ratios['ort'])} | "
-                     f"**{statistics.median(ratios['ort']):.2f}** | {fmt_ratios(ratios['torch'])} | "
-                     f"**{statistics.median(ratios['torch']):.2f}** |")
+             "ms are medians over rounds of each run's median.", ""] + latency_table(results, args)
     reduced = [d for d in args.dtypes if d != "f32"]
     if reduced:
         lines += ["", "Reduced precision (vitcpp only; the peers stay float32): latency ratio against ONNX Runtime "
-                  "float32 in the same rounds, median in bold, and agreement with PyTorch's float32 logits.", "",
-                  "| model | batch | dtype | vitcpp ms | ORT fp32 ms | vitcpp/ORT by round | median | "
-                  "ORT/vitcpp | logits cosine vs PyTorch (min) | same top-1 |",
-                  "|---|---|---|---|---|---|---|---|---|---|"]
-        for r in results:
-            for d in reduced:
-                e, agree = vitcpp_engine(d), r["check"]["reduced"][d]
-                ratio = statistics.median(r["ratios"][e]["ort"])
-                lines.append(f"| {SHORT.get(r['arch'], r['arch'])} | {r['batch']} | {d} | "
-                             f"{statistics.median(r['ms'][e]):.1f} | {statistics.median(r['ms']['ort']):.1f} | "
-                             f"{fmt_ratios(r['ratios'][e]['ort'])} | **{ratio:.2f}** | {1 / ratio:.2f}x | "
-                             f"{agree['min_cosine_vs_torch']:.6f} | {'yes' if agree['same_top1'] else 'NO'} |")
-    lines += ["", "Logits agreement on the same weights and input (max abs difference):", "",
-              "| model | batch | max abs logit | vitcpp vs PyTorch | ORT vs PyTorch | vitcpp vs ORT | same top-1 |",
-              "|---|---|---|---|---|---|---|"]
-    for r in results:
-        c = r["check"]
-        lines.append(f"| {SHORT.get(r['arch'], r['arch'])} | {r['batch']} | {c['max_abs_logit']:.3f} | "
-                     f"{c['vitcpp_vs_torch']:.2e} | {c['ort_vs_torch']:.2e} | {c['vitcpp_vs_ort']:.2e} | "
-                     f"{'yes' if c['same_top1'] else 'NO'} |")
+                  "float32 in the same rounds, median in bold, and agreement with PyTorch's float32 output.", ""]
+        lines += reduced_table(results, reduced)
+    if args.contention:
+        lines += ["", "Contention: each round also times every engine while a foreign process spins on one core; "
+                  "slowdown = busy ms / quiet ms of the same round.", ""] + contention_table(results)
+    lines += ["", "Agreement on the same weights and input (max abs difference of the output: logits, or the "
+              "normed class token for DINOv2):", ""] + agreement_table(results)
     return "\n".join(lines)
+
+
+class BusyCore:
+    """A foreign single-threaded process spinning on one core while a run is timed."""
+
+    def __enter__(self):
+        self.process = subprocess.Popen(["/usr/bin/python3", "-c", "while True: pass"])
+        time.sleep(0.3)  # let it start spinning
+        return self
+
+    def __exit__(self, *exc):
+        self.process.kill()
+        self.process.wait()
+
+
+def time_round(runner, engines, shift, arch, batch, warmup, iters, torch_mode, busy=False):
+    """One run of each engine, the order rotated by shift; median ms per engine."""
+    order = engines[shift:] + engines[:shift]
+    times = {}
+    for e in order:
+        command = runner.command(e, arch, batch, warmup, iters, torch_mode)
+        if busy:
+            with BusyCore():
+                times[e] = run_json(command)["median_ms"]
+        else:
+            times[e] = run_json(command)["median_ms"]
+    return times
+
+
+def probe_peers(runner, arch, batch, iters):
+    """PyTorch's faster mode (eager or jit) for this model, when PyTorch is timed."""
+    if "torch" not in runner.args.peers:
+        return None, None
+    probe = run_json(runner.command("torch", arch, batch, 1, min(iters, 3), "best"))
+    log(f"  PyTorch: {probe['mode']} is faster (eager {probe['eager']['median_ms']:.1f} ms, "
+        f"jit {probe['jit']['median_ms']:.1f} ms)")
+    return probe["mode"], probe
+
+
+def measure(runner, arch, batch):
+    args = runner.args
+    check = runner.check(arch, batch)
+    log(f"{SHORT.get(arch, arch)} batch {batch}: output max|x| {check['max_abs_logit']:.3f}; max abs diff "
+        f"vitcpp-torch {check['vitcpp_vs_torch']:.2e}, ort-torch {check['ort_vs_torch']:.2e}, "
+        f"vitcpp-ort {check['vitcpp_vs_ort']:.2e}")
+    probe = run_json(runner.command("vitcpp", arch, batch, 1, 2))
+    # At least 3 timed runs, so the median is one; 2 warmups, the second for PyTorch jit's
+    # profiling executor (it optimizes on its second call).
+    iters, warmup = max(3, min(30, round(args.target_s * 1000 / probe["median_ms"]))), 2
+    log(f"  {warmup} warmup + {iters} iterations per run")
+    torch_mode, torch_probe = probe_peers(runner, arch, batch, iters)
+    ours = [vitcpp_engine(d) for d in args.dtypes]
+    engines = ours + args.peers
+    ms, busy_ms = {e: [] for e in engines}, {e: [] for e in engines}
+    for r in range(args.rounds):
+        round_ms = time_round(runner, engines, r % len(engines), arch, batch, warmup, iters, torch_mode)
+        for e in engines:
+            ms[e].append(round_ms[e])
+        text = ", ".join(f"{e} {round_ms[e]:.1f} ms" for e in engines)
+        if args.contention:
+            round_busy = time_round(runner, engines, r % len(engines), arch, batch, warmup, iters, torch_mode, True)
+            for e in engines:
+                busy_ms[e].append(round_busy[e])
+            text += "; one core busy: " + ", ".join(f"{e} {round_busy[e]:.1f} ms" for e in engines)
+        log(f"  round {r + 1}: {text}")
+    ratios = {e: {peer: [a / b for a, b in zip(ms[e], ms[peer])] for peer in args.peers} for e in ours}
+    return {"arch": arch, "batch": batch, "warmup": warmup, "iters": iters, "torch_mode": torch_mode,
+            "torch_probe": torch_probe, "check": check, "ms": ms, "ratios": ratios,
+            "busy_ms": busy_ms if args.contention else None}
 
 
 def main():
@@ -182,7 +289,13 @@ def main():
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--dtypes", default="f32,bf16,int8",
                    help="vitcpp precisions to time each round (f32 is always included; the peers run float32)")
+    p.add_argument("--peers", default="ort,torch", help="peers to time: ort, torch or both (both are checked)")
+    p.add_argument("--contention", action="store_true",
+                   help="also time every engine each round with a foreign process spinning on one core")
     args = p.parse_args()
+    args.peers = [e for e in args.peers.split(",") if e]
+    if not set(args.peers) <= {"ort", "torch"} or "ort" not in args.peers:
+        p.error("--peers: ort, or ort,torch")
     args.dtypes = ["f32"] + [d for d in args.dtypes.split(",") if d and d != "f32"]
     os.makedirs(args.out, exist_ok=True)
     runner, configs, start = Runner(args), parse_configs(args.configs), time.time()
@@ -203,41 +316,7 @@ def main():
     for arch in dict.fromkeys(a for a, _ in configs):
         runner.build(arch, sorted({b for a, b in configs if a == arch}))
 
-    results = []
-    for arch, batch in configs:
-        name = f"{SHORT.get(arch, arch)} batch {batch}"
-        check = runner.check(arch, batch)
-        log(f"{name}: logits max|x| {check['max_abs_logit']:.3f}; max abs diff vitcpp-torch "
-            f"{check['vitcpp_vs_torch']:.2e}, ort-torch {check['ort_vs_torch']:.2e}, "
-            f"vitcpp-ort {check['vitcpp_vs_ort']:.2e}")
-        probe = run_json(runner.command("vitcpp", arch, batch, 1, 2))
-        # At least 3 timed runs, so the median is one; 2 warmups, the second for PyTorch jit's
-        # profiling executor (it optimizes on its second call).
-        iters = max(3, min(30, round(args.target_s * 1000 / probe["median_ms"])))
-        warmup = 2
-        torch_probe = run_json(runner.command("torch", arch, batch, 1, min(iters, 3), "best"))
-        torch_mode = torch_probe["mode"]
-        log(f"  {warmup} warmup + {iters} iterations per run; PyTorch: {torch_mode} is faster "
-            f"(eager {torch_probe['eager']['median_ms']:.1f} ms, jit {torch_probe['jit']['median_ms']:.1f} ms)")
-        ours = [vitcpp_engine(d) for d in args.dtypes]
-        engines = ours + list(PEERS_TIMED)
-        ms = {e: [] for e in engines}
-        ratios = {e: {peer: [] for peer in PEERS_TIMED} for e in ours}
-        for r in range(args.rounds):
-            shift = r % len(engines)
-            order = engines[shift:] + engines[:shift]
-            round_ms = {e: run_json(runner.command(e, arch, batch, warmup, iters, torch_mode))["median_ms"]
-                        for e in order}
-            for e in engines:
-                ms[e].append(round_ms[e])
-            for e in ours:
-                for peer in PEERS_TIMED:
-                    ratios[e][peer].append(round_ms[e] / round_ms[peer])
-            log(f"  round {r + 1}: " + ", ".join(f"{e} {round_ms[e]:.1f} ms" for e in engines) + " -> " +
-                ", ".join(f"{e}/ort {ratios[e]['ort'][-1]:.2f}" for e in ours) +
-                f", vitcpp/torch {ratios['vitcpp']['torch'][-1]:.2f}")
-        results.append({"arch": arch, "batch": batch, "warmup": warmup, "iters": iters, "torch_mode": torch_mode,
-                        "torch_probe": torch_probe, "check": check, "ms": ms, "ratios": ratios})
+    results = [measure(runner, arch, batch) for arch, batch in configs]
 
     machine["loadavg_end"] = os.getloadavg()
     machine["minutes"] = (time.time() - start) / 60

@@ -34,7 +34,9 @@ fraction of the best GEMM rate measured right after on 2048^3 and the model's fc
                   model for that size (timm's img_size=), a --model folder's position
                   embeddings are resampled to it by the engine; a multiple of the patch size
   --input FILE    time on these float32 [N, C, H, W] pixels (N replaces --batch)
-  --logits FILE   write the last run's logits [N, classes] as .npy (checks against peers)
+  --logits FILE   write the last run's logits [N, classes] as .npy (checks against peers); for a
+                  model without a head, the output it times (image_embeds, pooler_output or
+                  pre_logits)
   --dtype         f32, bf16 (bfloat16 GEMM inputs, float32 accumulation) or int8 (int8 weights per
                   output channel and activations per call, int32 accumulation; patch embedding
                   and classifier stay float32)

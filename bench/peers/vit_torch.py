@@ -5,8 +5,11 @@
       writes, from one set of seeded random weights:
         DIR/model.onnx                     (torch.onnx.export, opset 14, dynamic batch)
         DIR/vitcpp/config.json, model.safetensors, preprocessor_config.json
-                                           (HF ViT names: a vitcpp model folder)
-        DIR/input_b{N}.npy, DIR/logits_torch_b{N}.npy   (seeded pixels, PyTorch's logits)
+                                           (a transformers folder: ViTForImageClassification,
+                                            or Dinov2Model for the DINOv2 architecture)
+        DIR/input_b{N}.npy, DIR/logits_torch_b{N}.npy   (seeded pixels, PyTorch's output: the
+                                           logits, or the normed class token without a head)
+      Architectures: the ARCHS table (patch 16 or 14, any input size, layer scale).
   vit_torch.py time --arch NAME --batch N --threads T [--warmup W] [--iters I] [--mode best]
       prints one JSON object: median/min/max ms of the faster of eager and
       torch.jit.trace + torch.jit.freeze (--mode eager|jit|best).
@@ -30,25 +33,48 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-ARCHS = {  # name: (hidden, layers, heads); patch 16, 224x224, MLP 4x, 1000 classes
-    "vit_tiny_patch16_224": (192, 12, 3),
-    "vit_small_patch16_224": (384, 12, 6),
-    "vit_base_patch16_224": (768, 12, 12),
-    "vit_large_patch16_224": (1024, 24, 16),
+class Arch:
+    """timm's constructor arguments that matter here: MLP 4x, exact GELU, eps 1e-6, class token."""
+
+    def __init__(self, dim, layers, heads, patch=16, image=224, layer_scale=False, classes=1000):
+        self.dim, self.layers, self.heads, self.patch, self.image = dim, layers, heads, patch, image
+        self.layer_scale, self.classes = layer_scale, classes
+
+
+ARCHS = {
+    "vit_tiny_patch16_224": Arch(192, 12, 3),
+    "vit_small_patch16_224": Arch(384, 12, 6),
+    "vit_base_patch16_224": Arch(768, 12, 12),
+    "vit_large_patch16_224": Arch(1024, 24, 16),
+    "vit_base_patch16_384": Arch(768, 12, 12, image=384),
+    # timm's DINOv2 ViT-S/14 at its native 518 px (37 x 37 patches + class token = 1370 tokens):
+    # layer scale on both branches, no head (the class token after the final norm).
+    "vit_small_patch14_dinov2": Arch(384, 12, 6, patch=14, image=518, layer_scale=True, classes=0),
 }
-PATCH, IMAGE, CLASSES, EPS = 16, 224, 1000, 1e-6
+EPS = 1e-6
+
+
+class LayerScale(nn.Module):
+    def __init__(self, dim):
+        super().__init__()
+        self.gamma = nn.Parameter(torch.ones(dim))
+
+    def forward(self, x):
+        return x * self.gamma
 
 
 class Block(nn.Module):
-    def __init__(self, dim, heads):
+    def __init__(self, dim, heads, layer_scale):
         super().__init__()
         self.heads = heads
         self.norm1 = nn.LayerNorm(dim, eps=EPS)
         self.qkv = nn.Linear(dim, 3 * dim)
         self.proj = nn.Linear(dim, dim)
+        self.ls1 = LayerScale(dim) if layer_scale else nn.Identity()
         self.norm2 = nn.LayerNorm(dim, eps=EPS)
         self.fc1 = nn.Linear(dim, 4 * dim)
         self.fc2 = nn.Linear(4 * dim, dim)
+        self.ls2 = LayerScale(dim) if layer_scale else nn.Identity()
 
     def forward(self, x):
         b, t, d = x.shape
@@ -57,19 +83,19 @@ class Block(nn.Module):
         q, k, v = qkv.unbind(0)
         q = q * (hd ** -0.5)  # timm scales q before the product
         attn = (q @ k.transpose(-2, -1)).softmax(dim=-1)
-        x = x + self.proj((attn @ v).transpose(1, 2).reshape(b, t, d))
-        return x + self.fc2(F.gelu(self.fc1(self.norm2(x))))  # exact (erf) GELU
+        x = x + self.ls1(self.proj((attn @ v).transpose(1, 2).reshape(b, t, d)))
+        return x + self.ls2(self.fc2(F.gelu(self.fc1(self.norm2(x)))))  # exact (erf) GELU
 
 
 class VisionTransformer(nn.Module):
-    def __init__(self, dim, layers, heads):
+    def __init__(self, a):
         super().__init__()
-        self.patch_embed = nn.Conv2d(3, dim, kernel_size=PATCH, stride=PATCH)
-        self.cls_token = nn.Parameter(torch.zeros(1, 1, dim))
-        self.pos_embed = nn.Parameter(torch.zeros(1, 1 + (IMAGE // PATCH) ** 2, dim))
-        self.blocks = nn.ModuleList(Block(dim, heads) for _ in range(layers))
-        self.norm = nn.LayerNorm(dim, eps=EPS)
-        self.head = nn.Linear(dim, CLASSES)
+        self.patch_embed = nn.Conv2d(3, a.dim, kernel_size=a.patch, stride=a.patch)
+        self.cls_token = nn.Parameter(torch.zeros(1, 1, a.dim))
+        self.pos_embed = nn.Parameter(torch.zeros(1, 1 + (a.image // a.patch) ** 2, a.dim))
+        self.blocks = nn.ModuleList(Block(a.dim, a.heads, a.layer_scale) for _ in range(a.layers))
+        self.norm = nn.LayerNorm(a.dim, eps=EPS)
+        self.head = nn.Linear(a.dim, a.classes) if a.classes else nn.Identity()
 
     def forward(self, pixels):
         x = self.patch_embed(pixels).flatten(2).transpose(1, 2)
@@ -79,49 +105,67 @@ class VisionTransformer(nn.Module):
         return self.head(self.norm(x)[:, 0])  # class-token pooling
 
 
+def arch_of(name):
+    if name not in ARCHS:
+        sys.exit(f"vit_torch.py: unknown --arch {name} (known: {', '.join(ARCHS)})")
+    return ARCHS[name]
+
+
 def make_model(arch, seed):
-    if arch not in ARCHS:
-        sys.exit(f"vit_torch.py: unknown --arch {arch} (known: {', '.join(ARCHS)})")
-    dim, layers, heads = ARCHS[arch]
     torch.manual_seed(seed)
-    model = VisionTransformer(dim, layers, heads)
+    model = VisionTransformer(arch_of(arch))
     with torch.no_grad():  # timm-like scales; biases and norms random too so all are exercised
         for name, p in model.named_parameters():
-            if "norm" in name and name.endswith("weight"):
+            if name.endswith("gamma"):
+                p.copy_(0.1 + 0.05 * torch.randn_like(p))  # trained DINOv2 layer scales are small
+            elif "norm" in name and name.endswith("weight"):
                 p.copy_(1 + 0.1 * torch.randn_like(p))
             else:
                 p.copy_(0.02 * torch.randn_like(p))
     return model.eval()
 
 
-def make_pixels(batch, seed):
+def make_pixels(arch, batch, seed):
     generator = torch.Generator().manual_seed(seed + 1000)
-    return torch.rand(batch, 3, IMAGE, IMAGE, generator=generator) * 2 - 1
+    size = arch_of(arch).image
+    return torch.rand(batch, 3, size, size, generator=generator) * 2 - 1
 
 
-def hf_tensors(model):
-    """The model's weights under transformers' ViTForImageClassification names."""
+# Block parts under transformers' names: ViTForImageClassification, and Dinov2Model (which has
+# layer scale and no head).
+VIT_NAMES = {"norm1": "layernorm_before", "proj": "attention.output.dense", "norm2": "layernorm_after",
+             "fc1": "intermediate.dense", "fc2": "output.dense"}
+DINOV2_NAMES = {"norm1": "norm1", "proj": "attention.output.dense", "norm2": "norm2", "fc1": "mlp.fc1",
+                "fc2": "mlp.fc2", "ls1.gamma": "layer_scale1.lambda1", "ls2.gamma": "layer_scale2.lambda1"}
+
+
+def hf_tensors(model, arch):
+    """The model's weights under transformers' names (ViT with a head, DINOv2 without)."""
     sd = {k: v.detach().contiguous().float() for k, v in model.state_dict().items()}
-    dim = sd["cls_token"].shape[-1]
+    a = arch_of(arch)
+    dinov2 = a.layer_scale
+    top, names = ("", DINOV2_NAMES) if dinov2 else ("vit.", VIT_NAMES)
     out = {
-        "vit.embeddings.cls_token": sd["cls_token"],
-        "vit.embeddings.position_embeddings": sd["pos_embed"],
-        "vit.embeddings.patch_embeddings.projection.weight": sd["patch_embed.weight"],
-        "vit.embeddings.patch_embeddings.projection.bias": sd["patch_embed.bias"],
+        top + "embeddings.cls_token": sd["cls_token"],
+        top + "embeddings.position_embeddings": sd["pos_embed"],
+        top + "embeddings.patch_embeddings.projection.weight": sd["patch_embed.weight"],
+        top + "embeddings.patch_embeddings.projection.bias": sd["patch_embed.bias"],
     }
-    for i in range(len(model.blocks)):
-        src, dst = f"blocks.{i}.", f"vit.encoder.layer.{i}."
+    for i in range(a.layers):
+        src, dst = f"blocks.{i}.", f"{top}encoder.layer.{i}."
         for part in ("weight", "bias"):
-            out[dst + "layernorm_before." + part] = sd[src + "norm1." + part]
             for j, qkv in enumerate(("query", "key", "value")):
-                out[dst + f"attention.attention.{qkv}.{part}"] = sd[src + "qkv." + part][j * dim:(j + 1) * dim]
-            out[dst + "attention.output.dense." + part] = sd[src + "proj." + part]
-            out[dst + "layernorm_after." + part] = sd[src + "norm2." + part]
-            out[dst + "intermediate.dense." + part] = sd[src + "fc1." + part]
-            out[dst + "output.dense." + part] = sd[src + "fc2." + part]
+                out[dst + f"attention.attention.{qkv}.{part}"] = sd[src + "qkv." + part][j * a.dim:(j + 1) * a.dim]
+        for ours, theirs in names.items():
+            if ours.endswith("gamma"):
+                out[dst + theirs] = sd[src + ours]
+            else:
+                for part in ("weight", "bias"):
+                    out[f"{dst}{theirs}.{part}"] = sd[f"{src}{ours}.{part}"]
     for part in ("weight", "bias"):
-        out["vit.layernorm." + part] = sd["norm." + part]
-        out["classifier." + part] = sd["head." + part]
+        out[top + "layernorm." + part] = sd["norm." + part]
+        if a.classes:
+            out["classifier." + part] = sd["head." + part]
     return out
 
 
@@ -144,27 +188,32 @@ def write_safetensors(path, tensors):
     os.replace(path + ".tmp", path)
 
 
+def hf_config(arch):
+    a = arch_of(arch)
+    config = {"hidden_size": a.dim, "num_hidden_layers": a.layers, "num_attention_heads": a.heads,
+              "hidden_act": "gelu", "layer_norm_eps": EPS, "image_size": a.image, "patch_size": a.patch,
+              "num_channels": 3, "qkv_bias": True}
+    if a.layer_scale:
+        return {"model_type": "dinov2", "architectures": ["Dinov2Model"], "mlp_ratio": 4, "layerscale_value": 1.0,
+                "use_swiglu_ffn": False, **config}
+    return {"model_type": "vit", "architectures": ["ViTForImageClassification"], "intermediate_size": 4 * a.dim,
+            **config, "id2label": {str(i): f"LABEL_{i}" for i in range(a.classes)},
+            "label2id": {f"LABEL_{i}": i for i in range(a.classes)}}
+
+
 def write_vitcpp_folder(model, arch, folder):
-    dim, layers, heads = ARCHS[arch]
     os.makedirs(folder, exist_ok=True)
-    config = {
-        "model_type": "vit", "architectures": ["ViTForImageClassification"],
-        "hidden_size": dim, "num_hidden_layers": layers, "num_attention_heads": heads,
-        "intermediate_size": 4 * dim, "hidden_act": "gelu", "layer_norm_eps": EPS,
-        "image_size": IMAGE, "patch_size": PATCH, "num_channels": 3, "qkv_bias": True,
-        "id2label": {str(i): f"LABEL_{i}" for i in range(CLASSES)},
-        "label2id": {f"LABEL_{i}": i for i in range(CLASSES)},
-    }
     with open(os.path.join(folder, "config.json"), "w") as f:
-        json.dump(config, f, indent=2)
-    preprocessor = {  # transformers' ViTImageProcessor defaults, so vitrun can classify images too
-        "image_processor_type": "ViTImageProcessor", "do_resize": True, "size": {"height": IMAGE, "width": IMAGE},
+        json.dump(hf_config(arch), f, indent=2)
+    size = arch_of(arch).image
+    preprocessor = {  # transformers' ViTImageProcessor defaults, so vitrun can run images too
+        "image_processor_type": "ViTImageProcessor", "do_resize": True, "size": {"height": size, "width": size},
         "resample": 2, "do_rescale": True, "rescale_factor": 1 / 255, "do_normalize": True,
         "image_mean": [0.5, 0.5, 0.5], "image_std": [0.5, 0.5, 0.5],
     }
     with open(os.path.join(folder, "preprocessor_config.json"), "w") as f:
         json.dump(preprocessor, f, indent=2)
-    write_safetensors(os.path.join(folder, "model.safetensors"), hf_tensors(model))
+    write_safetensors(os.path.join(folder, "model.safetensors"), hf_tensors(model, arch))
 
 
 def build(args):
@@ -174,11 +223,12 @@ def build(args):
     write_vitcpp_folder(model, args.arch, os.path.join(args.out, "vitcpp"))
     with torch.no_grad():
         for b in batches:
-            pixels = make_pixels(b, args.seed)
+            pixels = make_pixels(args.arch, b, args.seed)
             np.save(os.path.join(args.out, f"input_b{b}.npy"), pixels.numpy())
             np.save(os.path.join(args.out, f"logits_torch_b{b}.npy"), model(pixels).numpy())
         onnx_path = os.path.join(args.out, "model.onnx")
-        torch.onnx.export(model, make_pixels(batches[0], args.seed), onnx_path + ".tmp", opset_version=args.opset,
+        torch.onnx.export(model, make_pixels(args.arch, batches[0], args.seed), onnx_path + ".tmp",
+                          opset_version=args.opset,
                           input_names=["pixel_values"], output_names=["logits"],
                           dynamic_axes={"pixel_values": {0: "batch"}, "logits": {0: "batch"}},
                           do_constant_folding=True)
@@ -203,7 +253,7 @@ def time_runs(fn, warmup, iters):
 def time_model(args):
     torch.set_num_threads(args.threads)
     model = make_model(args.arch, args.seed)
-    pixels = make_pixels(args.batch, args.seed)
+    pixels = make_pixels(args.arch, args.batch, args.seed)
     report = {"engine": "pytorch", "torch": torch.__version__, "arch": args.arch, "batch": args.batch,
               "threads": torch.get_num_threads(), "warmup": args.warmup, "iters": args.iters}
     with torch.inference_mode():

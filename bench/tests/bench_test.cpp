@@ -11,6 +11,7 @@
 #include "bench/matmul_peak.h"
 #include "bench/random_weights.h"
 #include "formats/error.h"
+#include "formats/npy.h"
 #include "test_support/shared_data.h"
 
 namespace vit {
@@ -237,6 +238,21 @@ TEST(Vitbench, RefusesArchitecturesTheEngineCannotRunWithTheImportersReason) {
   out = vitbench("--arch vit_tiny_patch16_224 --image-size 32 --input x.npy", &rc);
   EXPECT_EQ(rc, 2);
   EXPECT_EQ(out, "vitbench: --input sets the image size; drop --image-size\n");
+}
+
+TEST(Vitbench, LogitsOfAHeadlessModelAreItsTimedOutput) {
+  VIT_REQUIRE_SHARED();
+  const std::string folder = test::fixtures_dir() + "/hf/dinov2";
+  const std::string written = test::scratch_dir("vitbench_headless") + "/out.npy";
+  int rc = 0;
+  const std::string out = vitbench("--model " + folder + " --input " + folder + "/input.npy --logits " + written +
+                                       " --iters 1 --warmup 0 --no-peak --threads 1 --json",
+                                   &rc);
+  ASSERT_EQ(rc, 0) << out;
+  const NpyArray got = read_npy(written), expected = read_npy(folder + "/pre_logits.npy");  // pooler_output
+  ASSERT_EQ(got.shape, expected.shape);
+  const std::vector<float> g = got.tensor().to_float(), e = expected.tensor().to_float();
+  for (size_t i = 0; i < g.size(); ++i) EXPECT_NEAR(g[i], e[i], 1e-4) << i;
 }
 
 TEST(VitbenchAlternate, TimesEachModelInTurnAndGivesRatiosToTheFirst) {
