@@ -29,7 +29,8 @@ struct AttentionShape {
 // all heads at once, through `scores`. Auto: Fused where the CPU has AVX-512.
 enum class AttentionKernel { Auto, Fused, FusedBf16, OneDnn };
 
-// The kernel for a model of this precision: FusedBf16 for BF16 where the CPU has it, else Auto.
+// The kernel for a model of this precision: FusedBf16 for BF16 where the CPU has it and its
+// bfloat16 products are faster than float32 FMAs (not on Intel cores with AMX), else Auto.
 AttentionKernel attention_kernel_for(Precision precision);
 
 // Floats of scratch multi_head_attention needs for the scores (none for the fused kernel).
