@@ -71,7 +71,8 @@ VIT_KERNEL inline __m512 exp_nonpositive(__m512 x) {
 // kt is K transposed, [steps][keys_padded].
 template <class Math, int R, int V>
 VIT_KERNEL void score_vectors(const typename Math::Element* q, int64_t q_stride, const typename Math::Element* kt,
-                              int64_t keys_padded, int64_t j0, int steps, float scale, float* scores) {
+                              int64_t keys_padded, int64_t j0, int steps, float scale, float* scores, int keys,
+                              __m512* row_max) {
   __m512 acc[R * V];
 #pragma GCC unroll 32
   for (int i = 0; i < R * V; ++i) acc[i] = _mm512_setzero_ps();
@@ -87,51 +88,66 @@ VIT_KERNEL void score_vectors(const typename Math::Element* q, int64_t q_stride,
     }
   }
   const __m512 s = _mm512_set1_ps(scale);
-#pragma GCC unroll 8
-  for (int r = 0; r < R; ++r)
+  __mmask16 valid[V];
 #pragma GCC unroll 4
-    for (int c = 0; c < V; ++c)
-      _mm512_storeu_ps(scores + r * keys_padded + j0 + c * kLanes, _mm512_mul_ps(acc[r * V + c], s));
+  for (int c = 0; c < V; ++c) {
+    const int64_t left = keys - (j0 + c * kLanes);
+    valid[c] = static_cast<__mmask16>(left >= kLanes ? 0xffff : left <= 0 ? 0 : (1u << left) - 1);
+  }
+#pragma GCC unroll 8
+  for (int r = 0; r < R; ++r) {
+    __m512 m = row_max[r];
+#pragma GCC unroll 4
+    for (int c = 0; c < V; ++c) {
+      const __m512 scaled = _mm512_mul_ps(acc[r * V + c], s);
+      _mm512_storeu_ps(scores + r * keys_padded + j0 + c * kLanes, scaled);
+      m = _mm512_mask_max_ps(m, valid[c], m, scaled);
+    }
+    row_max[r] = m;
+  }
 }
 
 // All keys: blocks of four vectors (6 rows x 4 accumulators, the register file's worth), then
 // the remaining one to three.
 template <class Math, int R>
 VIT_KERNEL void scores_block(const typename Math::Element* q, int64_t q_stride, const typename Math::Element* kt,
-                             int64_t keys_padded, int steps, float scale, float* scores) {
+                             int64_t keys_padded, int steps, float scale, float* scores, int keys, float* maxima) {
+  __m512 row_max[R];
+#pragma GCC unroll 8
+  for (int r = 0; r < R; ++r) row_max[r] = _mm512_set1_ps(-INFINITY);
   int64_t j = 0;
   for (; j + 4 * kLanes <= keys_padded; j += 4 * kLanes)
-    score_vectors<Math, R, 4>(q, q_stride, kt, keys_padded, j, steps, scale, scores);
+    score_vectors<Math, R, 4>(q, q_stride, kt, keys_padded, j, steps, scale, scores, keys, row_max);
   switch ((keys_padded - j) / kLanes) {
-    case 1: score_vectors<Math, R, 1>(q, q_stride, kt, keys_padded, j, steps, scale, scores); break;
-    case 2: score_vectors<Math, R, 2>(q, q_stride, kt, keys_padded, j, steps, scale, scores); break;
-    case 3: score_vectors<Math, R, 3>(q, q_stride, kt, keys_padded, j, steps, scale, scores); break;
+    case 1: score_vectors<Math, R, 1>(q, q_stride, kt, keys_padded, j, steps, scale, scores, keys, row_max); break;
+    case 2: score_vectors<Math, R, 2>(q, q_stride, kt, keys_padded, j, steps, scale, scores, keys, row_max); break;
+    case 3: score_vectors<Math, R, 3>(q, q_stride, kt, keys_padded, j, steps, scale, scores, keys, row_max); break;
     default: break;
   }
+#pragma GCC unroll 8
+  for (int r = 0; r < R; ++r) maxima[r] = _mm512_reduce_max_ps(row_max[r]);
 }
 
 // In place: scores row -> exp(scores - max) over the first `keys` (the padding becomes 0);
-// returns 1 / sum.
-VIT_KERNEL float softmax_numerators(float* row, int keys, int64_t keys_padded) {
-  __m512 m = _mm512_set1_ps(-INFINITY);
+// returns 1 / sum. Four sums, so the additions do not wait on each other.
+VIT_KERNEL float softmax_numerators(float* row, int keys, int64_t keys_padded, float row_max) {
+  const __m512 max = _mm512_set1_ps(row_max);
+  __m512 sums[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
   int j = 0;
-  for (; j + kLanes <= keys; j += kLanes) m = _mm512_max_ps(m, _mm512_loadu_ps(row + j));
-  const __mmask16 tail = static_cast<__mmask16>((1u << (keys - j)) - 1);
-  if (keys > j) m = _mm512_mask_max_ps(m, tail, m, _mm512_maskz_loadu_ps(tail, row + j));
-  const __m512 max = _mm512_set1_ps(_mm512_reduce_max_ps(m));
-  __m512 sum = _mm512_setzero_ps();
-  for (j = 0; j + kLanes <= keys; j += kLanes) {
-    const __m512 e = exp_nonpositive(_mm512_sub_ps(_mm512_loadu_ps(row + j), max));
-    _mm512_storeu_ps(row + j, e);
-    sum = _mm512_add_ps(sum, e);
-  }
+  for (; j + 4 * kLanes <= keys; j += 4 * kLanes)
+#pragma GCC unroll 4
+    for (int u = 0; u < 4; ++u) {
+      const __m512 e = exp_nonpositive(_mm512_sub_ps(_mm512_loadu_ps(row + j + u * kLanes), max));
+      _mm512_storeu_ps(row + j + u * kLanes, e);
+      sums[u] = _mm512_add_ps(sums[u], e);
+    }
   for (; j < keys_padded; j += kLanes) {
     const __mmask16 valid = j < keys ? static_cast<__mmask16>(keys - j >= kLanes ? 0xffff : (1u << (keys - j)) - 1) : 0;
     const __m512 e = _mm512_maskz_mov_ps(valid, exp_nonpositive(_mm512_sub_ps(_mm512_loadu_ps(row + j), max)));
     _mm512_storeu_ps(row + j, e);
-    sum = _mm512_add_ps(sum, e);
+    sums[0] = _mm512_add_ps(sums[0], e);
   }
-  return 1.0f / _mm512_reduce_add_ps(sum);
+  return 1.0f / _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(sums[0], sums[1]), _mm512_add_ps(sums[2], sums[3])));
 }
 
 // out_r = inverse_sum_r * sum_j p[r][j] v_j for V (a compile-time count, up to four) 16-float
@@ -254,10 +270,10 @@ struct PreparedHead {
 template <class Math, int R>
 VIT_KERNEL void attend_rows(const PreparedHead<Math>& h, const typename Math::Element* q, int64_t q_stride, int keys,
                             int hd, float scale, float* out, int64_t out_stride) {
-  scores_block<Math, R>(q, q_stride, h.kt, h.keys_padded, h.steps, scale, h.scores);
-  float inverse_sums[R];
+  float maxima[R], inverse_sums[R];
+  scores_block<Math, R>(q, q_stride, h.kt, h.keys_padded, h.steps, scale, h.scores, keys, maxima);
   for (int r = 0; r < R; ++r) {
-    inverse_sums[r] = softmax_numerators(h.scores + r * h.keys_padded, keys, h.keys_padded);
+    inverse_sums[r] = softmax_numerators(h.scores + r * h.keys_padded, keys, h.keys_padded, maxima[r]);
     if constexpr (!std::is_same_v<Math, F32>)
       to_bf16(h.scores + r * h.keys_padded, static_cast<int>(h.keys_padded), reinterpret_cast<uint16_t*>(h.p + r * h.p_stride));
   }
