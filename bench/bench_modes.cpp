@@ -139,16 +139,17 @@ json run_latency(const VitModel& model, double load_ms, const BenchOptions& o) {
 
 json run_peak(const BenchOptions& o) {
   json j = common_fields("peak", o);
-  j["engine"] = "MatmulRunner (oneDNN matmul, fp32)";
+  j["engine"] = std::string("MatmulRunner (oneDNN matmul, ") + precision_name(o.precision) + ")";
   json shapes = json::array();
-  const std::vector<GemmRate> rates = measure_gemm_rates(o.shapes.empty() ? default_peak_shapes() : o.shapes, o.peak_seconds);
+  const std::vector<GemmRate> rates =
+      measure_gemm_rates(o.shapes.empty() ? default_peak_shapes() : o.shapes, o.peak_seconds, o.precision);
   for (const GemmRate& r : rates)
     shapes.push_back({{"m", r.shape.rows}, {"k", r.shape.inputs}, {"n", r.shape.outputs}, {"runs", r.runs},
                       {"best_gflops", r.best_gflops}, {"median_gflops", r.median_gflops}});
   j["shapes"] = shapes;
   j["peak_gflops"] = peak_gflops(rates);
   if (o.shapes.empty()) {
-    const GemmRate fc1 = measure_in_model_fc1(o.peak_seconds);
+    const GemmRate fc1 = measure_in_model_fc1(o.peak_seconds, o.precision);
     j["in_model_fc1"] = {{"m", fc1.shape.rows}, {"k", fc1.shape.inputs}, {"n", fc1.shape.outputs}, {"runs", fc1.runs},
                          {"best_gflops", fc1.best_gflops}, {"median_gflops", fc1.median_gflops}};
   }

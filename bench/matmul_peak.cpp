@@ -35,7 +35,7 @@ std::vector<GemmRate> measure_gemm_rates(const std::vector<LinearShape>& shapes,
   return rates;
 }
 
-GemmRate measure_in_model_fc1(double min_seconds, int copies) {
+GemmRate measure_in_model_fc1(double min_seconds, Precision precision, int copies) {
   const LinearShape s{197, 768, 3072};
   MatmulRunner runner;
   const std::vector<float> x = random_pixels(static_cast<size_t>(s.rows * s.inputs), 1);
@@ -43,7 +43,7 @@ GemmRate measure_in_model_fc1(double min_seconds, int copies) {
   std::vector<PackedWeights> weights;
   for (int i = 0; i < copies; ++i) {
     const std::vector<float> w = random_pixels(static_cast<size_t>(s.outputs * s.inputs), 10 + i);
-    weights.push_back(runner.pack(w.data(), s.inputs, s.outputs));
+    weights.push_back(runner.pack(w.data(), s.inputs, s.outputs, precision));
   }
   std::vector<float> y(static_cast<size_t>(s.rows * s.outputs));
   size_t next = 0;

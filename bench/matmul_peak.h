@@ -21,7 +21,7 @@ std::vector<GemmRate> measure_gemm_rates(const std::vector<LinearShape>& shapes,
 // ViT-B/16's fc1 at batch 1 as the model runs it: with the exact-GELU epilogue, and with the
 // weights read from memory rather than cache (a different one of `copies` packed matrices each
 // call, 36 x 9.4 MB by default, about ViT-B's 330 MB). The rate a forward pass can reach.
-GemmRate measure_in_model_fc1(double min_seconds, int copies = 36);
+GemmRate measure_in_model_fc1(double min_seconds, Precision precision = Precision::F32, int copies = 36);
 // The default shapes: 2048^3 and ViT-B/16's qkv, fc1, fc2 at batch 1 and fc1 at batch 8.
 std::vector<LinearShape> default_peak_shapes();
 // "MxKxN" -> shape; throws Error otherwise.

@@ -40,8 +40,9 @@ fraction of the best GEMM rate measured right after on 2048^3 and the model's fc
   --dtype         f32, bf16 (bfloat16 GEMM inputs, float32 accumulation) or int8 (int8 weights per
                   output channel and activations per call, int32 accumulation; patch embedding
                   and classifier stay float32)
-  --peak          fp32 GEMM rates through the engine's MatmulRunner (oneDNN); default shapes
-                  2048^3 and ViT-B/16's GEMMs; each shape runs for --seconds (default 0.3)
+  --peak          GEMM rates in --dtype's precision through the engine's MatmulRunner (oneDNN);
+                  default shapes 2048^3 and ViT-B/16's GEMMs; each shape runs for --seconds
+                  (default 0.3)
   --profile       time split by op kind, measured inside the engine's forward pass
   --cold          fork/exec `vitbench --model DIR --iters 1 --warmup 0 --json` and time from
                   the fork to its report, with its peak RSS; --cold-runs times (default 3). The
