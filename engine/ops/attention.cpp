@@ -42,6 +42,17 @@ void fused_multi_head_attention(const AttentionShape& s, HeadView q, HeadView k,
   }
 }
 
+// The oneDNN kernel's scores cover this many query rows of every head at a time: all of them
+// while the scores fit kScoreBudget floats (ViT-B/16 at 224 px up to batch 4), so the scratch
+// grows with tokens, not tokens squared (DINOv2 at 518 px: 255-row blocks, 8 MiB instead of
+// 43 MiB).
+constexpr int64_t kScoreBudget = int64_t{2} << 20;
+
+int64_t query_block_rows(const AttentionShape& s) {
+  const int64_t per_row = std::max<int64_t>(1, static_cast<int64_t>(s.batch) * s.heads * s.key_tokens);
+  return std::min<int64_t>(s.query_tokens, std::max<int64_t>(16, kScoreBudget / per_row));
+}
+
 bool has_bf16_products() {
   static const bool has_bf16 = fused_attention_bf16_available();
   return has_bf16;
@@ -69,7 +80,7 @@ AttentionKernel attention_kernel_for(Precision precision) {
 }
 
 int64_t attention_scratch_size(const AttentionShape& s, AttentionKernel kernel) {
-  return runs_fused(kernel) ? 0 : static_cast<int64_t>(s.batch) * s.heads * s.query_tokens * s.key_tokens;
+  return runs_fused(kernel) ? 0 : static_cast<int64_t>(s.batch) * s.heads * query_block_rows(s) * s.key_tokens;
 }
 
 void multi_head_attention(const MatmulRunner& mm, const AttentionShape& s, HeadView q, HeadView k, HeadView v,
@@ -81,18 +92,22 @@ void multi_head_attention(const MatmulRunner& mm, const AttentionShape& s, HeadV
   if (runs_fused(kernel))
     return fused_multi_head_attention(s, q, k, v, out, out_batch_stride, out_row_stride, scale,
                                       kernel == AttentionKernel::FusedBf16 && has_bf16_products());
-  // scores = scale * Q K^T, with K read transposed through its strides.
-  StridedMatmul qk{{qB, H, Tq, hd}, {q.batch_stride, hd, q.row_stride, 1},
-                   {B, H, hd, Tk},  {k.batch_stride, hd, 1, k.row_stride},
-                   {B, H, Tq, Tk},  {H * Tq * Tk, Tq * Tk, Tk, 1}, scale};
-  mm.strided_matmul(qk, q.base, k.base, scores);
-  const int64_t dims[4] = {B, H, Tq, Tk};
-  mm.softmax_last_axis(scores, dims);
-  // out = P V, written straight into the heads-concatenated token layout.
-  StridedMatmul pv{{B, H, Tq, Tk}, {H * Tq * Tk, Tq * Tk, Tk, 1},
-                   {B, H, Tk, hd}, {v.batch_stride, hd, v.row_stride, 1},
-                   {B, H, Tq, hd}, {out_batch_stride, hd, out_row_stride, 1}, 1.0f};
-  mm.strided_matmul(pv, scores, v.base, out);
+  const int64_t block = query_block_rows(s);
+  for (int64_t first = 0; first < Tq; first += block) {
+    const int64_t rows = std::min(block, Tq - first);
+    // scores = scale * Q K^T for these query rows of every head, with K read transposed.
+    StridedMatmul qk{{qB, H, rows, hd}, {q.batch_stride, hd, q.row_stride, 1},
+                     {B, H, hd, Tk},    {k.batch_stride, hd, 1, k.row_stride},
+                     {B, H, rows, Tk},  {H * rows * Tk, rows * Tk, Tk, 1}, scale};
+    mm.strided_matmul(qk, q.base + first * q.row_stride, k.base, scores);
+    const int64_t dims[4] = {B, H, rows, Tk};
+    mm.softmax_last_axis(scores, dims);
+    // out = P V, written straight into the heads-concatenated token layout.
+    StridedMatmul pv{{B, H, rows, Tk}, {H * rows * Tk, rows * Tk, Tk, 1},
+                     {B, H, Tk, hd},   {v.batch_stride, hd, v.row_stride, 1},
+                     {B, H, rows, hd}, {out_batch_stride, hd, out_row_stride, 1}, 1.0f};
+    mm.strided_matmul(pv, scores, v.base, out + first * out_row_stride);
+  }
 }
 
 }  // namespace vit

@@ -33,7 +33,9 @@ enum class AttentionKernel { Auto, Fused, FusedBf16, OneDnn };
 // bfloat16 products are faster than float32 FMAs (not on Intel cores with AMX), else Auto.
 AttentionKernel attention_kernel_for(Precision precision);
 
-// Floats of scratch multi_head_attention needs for the scores (none for the fused kernel).
+// Floats of scratch multi_head_attention needs for the scores: none for the fused kernel; for
+// the oneDNN one, a block of query rows of every head at a time, at most 2^21 floats (8 MiB)
+// unless 16 rows take more.
 int64_t attention_scratch_size(const AttentionShape& s, AttentionKernel kernel = AttentionKernel::Auto);
 
 // out row t of batch b gets the heads concatenated:

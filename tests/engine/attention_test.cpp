@@ -127,7 +127,20 @@ INSTANTIATE_TEST_SUITE_P(Shapes, Attention,
                                            Case{1, 2, 72, 33, 33, false, 1.0f},    // 4 + 1 vectors of 16
                                            Case{3, 2, 20, 7, 7, false, 1.0f},      // fewer rows than a block
                                            Case{2, 4, 16, 1, 49, true, 1.0f},      // map head pooling
-                                           Case{1, 2, 64, 40, 40, false, 6.0f}));  // scores in the hundreds
+                                           Case{1, 2, 64, 40, 40, false, 6.0f},    // scores in the hundreds
+                                           Case{1, 2, 64, 1100, 1100, false, 1.0f}));  // oneDNN in 2 row blocks
+
+// The oneDNN kernel's scores take a block of query rows at a time, so its scratch grows with the
+// tokens, not their square: DINOv2 at 518 px (1370 tokens) needs 8 MiB, not 6 x 1370^2 floats.
+TEST(AttentionScratch, GrowsWithTokensNotTheirSquare) {
+  const AttentionShape dinov2_518{1, 6, 64, 1370, 1370}, twice{1, 6, 64, 2740, 2740};
+  const int64_t budget = int64_t{2} << 20;
+  EXPECT_LE(attention_scratch_size(dinov2_518, AttentionKernel::OneDnn), budget);
+  EXPECT_LE(attention_scratch_size(twice, AttentionKernel::OneDnn), budget);
+  const AttentionShape vit_b{1, 12, 64, 197, 197};  // whole rows while they fit
+  EXPECT_EQ(attention_scratch_size(vit_b, AttentionKernel::OneDnn), 12 * 197 * 197);
+  EXPECT_EQ(attention_scratch_size(dinov2_518, AttentionKernel::Fused), 0);
+}
 
 }  // namespace
 }  // namespace vit
