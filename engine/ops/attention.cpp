@@ -7,22 +7,39 @@
 #include <numeric>
 #include <vector>
 
+#include "engine/ops/amx_attention.h"
 #include "engine/ops/fused_attention.h"
 
 namespace vit {
 
 namespace {
 
+// How each head is computed.
+enum class HeadKernel { F32, Bf16Products, AmxTiles };
+
+void attend_head(HeadKernel kernel, const HeadMatrices& m, int rows, const AttentionShape& s, float scale,
+                 float* work) {
+  if (kernel == HeadKernel::AmxTiles)
+    amx_attention_head(m, rows, s.key_tokens, scale, work);
+  else
+    fused_attention_head(m, rows, s.key_tokens, s.head_dim, scale, work, kernel == HeadKernel::Bf16Products);
+}
+
+int64_t head_work_floats(HeadKernel kernel, const AttentionShape& s) {
+  return kernel == HeadKernel::AmxTiles ? amx_attention_work_floats(s.key_tokens)
+                                        : fused_attention_work_floats(s.key_tokens, s.head_dim);
+}
+
 // Tasks of (batch item, head, block of query rows): the scores of a head stay in the cache.
 // Heads are split into row blocks only as far as needed to give every thread the same number
 // of tasks (ViT-Ti's 3 heads on 2 threads would leave one idle a third of the time).
 void fused_multi_head_attention(const AttentionShape& s, HeadView q, HeadView k, HeadView v, float* out,
-                                int64_t out_batch_stride, int64_t out_row_stride, float scale, bool bf16_products) {
+                                int64_t out_batch_stride, int64_t out_row_stride, float scale, HeadKernel kernel) {
   const int64_t heads = static_cast<int64_t>(s.batch) * s.heads, threads = omp_get_max_threads();
   const int64_t blocks = std::min<int64_t>(threads / std::gcd(heads, threads), s.query_tokens);
   const int64_t block_rows = (s.query_tokens + blocks - 1) / blocks;
   const int64_t tasks = heads * blocks;
-  const int64_t work_floats = fused_attention_work_floats(s.key_tokens, s.head_dim);
+  const int64_t work_floats = head_work_floats(kernel, s);
 #pragma omp parallel
   {
     thread_local std::vector<float> work;
@@ -37,7 +54,7 @@ void fused_multi_head_attention(const AttentionShape& s, HeadView q, HeadView k,
                            k.base + b * k.batch_stride + offset, k.row_stride,
                            v.base + b * v.batch_stride + offset, v.row_stride,
                            out + b * out_batch_stride + first * out_row_stride + offset,  out_row_stride};
-      fused_attention_head(m, static_cast<int>(rows), s.key_tokens, s.head_dim, scale, work.data(), bf16_products);
+      attend_head(kernel, m, static_cast<int>(rows), s, scale, work.data());
     }
   }
 }
@@ -61,7 +78,7 @@ bool has_bf16_products() {
 bool runs_fused(AttentionKernel kernel) {
   static const bool has_avx512 = fused_attention_available();
   return kernel == AttentionKernel::Fused || kernel == AttentionKernel::FusedBf16 ||
-         (kernel == AttentionKernel::Auto && has_avx512);
+         kernel == AttentionKernel::AmxBf16 || (kernel == AttentionKernel::Auto && has_avx512);
 }
 
 // Whether bfloat16 products beat float32 FMAs. They double the multiply rate where vector FMAs
@@ -73,10 +90,22 @@ bool bf16_products_pay() {
   return pay;
 }
 
+// AMX tiles where asked for and laid out for the head width; bfloat16 products where asked
+// for (or in place of tiles where they pay); float32 FMAs otherwise.
+HeadKernel head_kernel(AttentionKernel kernel, int head_dim) {
+  if (kernel == AttentionKernel::AmxBf16 && head_dim == kAmxHeadDim && amx_attention_available())
+    return HeadKernel::AmxTiles;
+  const bool bf16 =
+      kernel == AttentionKernel::FusedBf16 || (kernel == AttentionKernel::AmxBf16 && bf16_products_pay());
+  return bf16 && has_bf16_products() && head_dim % 2 == 0 ? HeadKernel::Bf16Products : HeadKernel::F32;
+}
+
 }  // namespace
 
 AttentionKernel attention_kernel_for(Precision precision) {
-  return precision == Precision::BF16 && bf16_products_pay() ? AttentionKernel::FusedBf16 : AttentionKernel::Auto;
+  if (precision == Precision::F32) return AttentionKernel::Auto;
+  if (amx_attention_available()) return AttentionKernel::AmxBf16;
+  return bf16_products_pay() ? AttentionKernel::FusedBf16 : AttentionKernel::Auto;
 }
 
 int64_t attention_scratch_size(const AttentionShape& s, AttentionKernel kernel) {
@@ -91,7 +120,7 @@ void multi_head_attention(const MatmulRunner& mm, const AttentionShape& s, HeadV
   const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
   if (runs_fused(kernel))
     return fused_multi_head_attention(s, q, k, v, out, out_batch_stride, out_row_stride, scale,
-                                      kernel == AttentionKernel::FusedBf16 && has_bf16_products());
+                                      head_kernel(kernel, s.head_dim));
   const int64_t block = query_block_rows(s);
   for (int64_t first = 0; first < Tq; first += block) {
     const int64_t rows = std::min(block, Tq - first);

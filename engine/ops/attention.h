@@ -25,12 +25,15 @@ struct AttentionShape {
 
 // Fused: one (batch item, head) per task with the scores kept in cache (fused_attention.h,
 // AVX-512 only). FusedBf16: the same with bfloat16 products, for bfloat16 models (AVX512-BF16;
-// the float32 kernel where the CPU has none). OneDnn: batched oneDNN matmuls and softmax over
-// all heads at once, through `scores`. Auto: Fused where the CPU has AVX-512.
-enum class AttentionKernel { Auto, Fused, FusedBf16, OneDnn };
+// the float32 kernel where the CPU has none). AmxBf16: the same roundings on AMX tiles
+// (amx_attention.h) for heads of 64; other widths as FusedBf16 where its products are faster
+// than float32 FMAs, else in float32. OneDnn: oneDNN matmuls and softmax over all heads, a
+// block of query rows at a time through `scores`. Auto: Fused where the CPU has AVX-512.
+enum class AttentionKernel { Auto, Fused, FusedBf16, AmxBf16, OneDnn };
 
-// The kernel for a model of this precision: FusedBf16 for BF16 where the CPU has it and its
-// bfloat16 products are faster than float32 FMAs (not on Intel cores with AMX), else Auto.
+// The kernel for a model of this precision: for BF16 and Int8, AmxBf16 where the CPU has AMX,
+// else FusedBf16 where its bfloat16 products are faster than float32 FMAs; else Auto. (Int8
+// models keep cosine >= 0.999 with bfloat16 attention: vit_tiny_real 0.99956 on AMX.)
 AttentionKernel attention_kernel_for(Precision precision);
 
 // Floats of scratch multi_head_attention needs for the scores: none for the fused kernel; for

@@ -1,30 +1,19 @@
 #include "engine/ops/fused_attention.h"
 
-// GCC 12's AVX-512 headers leave a dummy operand uninitialised inside intrinsics such as
-// _mm512_max_ps (GCC bug 105593); the warning is about the header, not this code, and is
-// silenced for the header's lines only.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#include <immintrin.h>
-#pragma GCC diagnostic pop
-
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <type_traits>
 
+#include "engine/ops/attention_simd.h"
+
 namespace vit {
 
 namespace {
 
-constexpr int kRows = 6;  // query rows per register block: 6 x 4 accumulators + 5 operands fit 32 registers
-constexpr int kLanes = 16;
+using namespace attention_simd;
 
-// Both kernels share their loops, compiled for AVX-512 with BF16: the float32 kernel uses no
-// BF16 instruction (GCC emits those only for bfloat16 intrinsics), but may use AVX512BW and
-// AVX512VL, which fused_attention_available() checks for (every AVX-512 CPU but Xeon Phi).
-#define VIT_KERNEL __attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16")))
+constexpr int kRows = 6;  // query rows per register block: 6 x 4 accumulators + 5 operands fit 32 registers
 
 // The arithmetic of the two kernels. F32: one float32 FMA per lane. Bf16Pairs: each 32-bit
 // element holds two bfloat16, and one instruction adds both products of a pair (AVX512-BF16).
@@ -49,22 +38,6 @@ struct Bf16Pairs {
 
 int64_t padded_keys(int key_tokens) { return (key_tokens + kLanes - 1) / kLanes * kLanes; }
 
-// e^x for x <= 0 (softmax after subtracting the row maximum): 2^n * e^f with f in
-// [-ln2/2, ln2/2] and a degree-6 Taylor polynomial (relative error below 2e-7).
-VIT_KERNEL inline __m512 exp_nonpositive(__m512 x) {
-  x = _mm512_max_ps(x, _mm512_set1_ps(-87.0f));
-  const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504f)), _MM_FROUND_TO_NEAREST_INT);
-  __m512 f = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
-  f = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), f);
-  __m512 p = _mm512_set1_ps(1.0f / 720);
-  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(1.0f / 120));
-  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(1.0f / 24));
-  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(1.0f / 6));
-  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(0.5f));
-  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(1.0f));
-  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(1.0f));
-  return _mm512_scalef_ps(p, n);
-}
 
 // scores[r][j] = scale * q_r . k_j for R query rows and the V key vectors (16 keys each)
 // from key j0, over `steps` elements of q (head_dim floats, or head_dim / 2 bfloat16 pairs);
@@ -183,72 +156,6 @@ VIT_KERNEL void weighted_values(const typename Math::Element* p, int64_t p_strid
   }
 }
 
-// The low (or high) 64-bit halves of each 128-bit lane of a and b, interleaved.
-VIT_KERNEL inline __m512 pairs(__m512 a, __m512 b, bool high) {
-  const __m512d x = _mm512_castps_pd(a), y = _mm512_castps_pd(b);
-  return _mm512_castpd_ps(high ? _mm512_unpackhi_pd(x, y) : _mm512_unpacklo_pd(x, y));
-}
-
-// kt[d][j] = k[j][d] for 16 keys from j0 and 16 dims from d0: an in-register 16 x 16
-// transpose (pairs, then quads within 128-bit lanes, then lanes).
-VIT_KERNEL void transpose_16x16(const void* k_block, int64_t k_stride, void* kt_block, int64_t keys_padded) {
-  // 32-bit elements of any kind (floats or bfloat16 pairs): the shuffles move bits only.
-  const float* k = static_cast<const float*>(k_block);
-  float* kt = static_cast<float*>(kt_block);
-  __m512 r[16], t[16];
-#pragma GCC unroll 16
-  for (int i = 0; i < 16; ++i) r[i] = _mm512_loadu_ps(k + i * k_stride);
-#pragma GCC unroll 8
-  for (int i = 0; i < 8; ++i) {
-    t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
-    t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
-  }
-  // r[4i + m]: column 4L + m of rows 4i..4i+3 in each 128-bit lane L.
-#pragma GCC unroll 4
-  for (int i = 0; i < 4; ++i) {
-    r[4 * i] = pairs(t[4 * i], t[4 * i + 2], false);
-    r[4 * i + 1] = pairs(t[4 * i], t[4 * i + 2], true);
-    r[4 * i + 2] = pairs(t[4 * i + 1], t[4 * i + 3], false);
-    r[4 * i + 3] = pairs(t[4 * i + 1], t[4 * i + 3], true);
-  }
-#pragma GCC unroll 4
-  for (int m = 0; m < 4; ++m) {
-    const __m512 even_low = _mm512_shuffle_f32x4(r[m], r[4 + m], 0x88), odd_low = _mm512_shuffle_f32x4(r[m], r[4 + m], 0xDD);
-    const __m512 even_high = _mm512_shuffle_f32x4(r[8 + m], r[12 + m], 0x88),
-                 odd_high = _mm512_shuffle_f32x4(r[8 + m], r[12 + m], 0xDD);
-    _mm512_storeu_ps(kt + m * keys_padded, _mm512_shuffle_f32x4(even_low, even_high, 0x88));
-    _mm512_storeu_ps(kt + (8 + m) * keys_padded, _mm512_shuffle_f32x4(even_low, even_high, 0xDD));
-    _mm512_storeu_ps(kt + (4 + m) * keys_padded, _mm512_shuffle_f32x4(odd_low, odd_high, 0x88));
-    _mm512_storeu_ps(kt + (12 + m) * keys_padded, _mm512_shuffle_f32x4(odd_low, odd_high, 0xDD));
-  }
-}
-
-// kt = K transposed, [hd][keys_padded], zero past the last key (hd elements of E per key).
-template <typename E>
-VIT_KERNEL void transpose_keys(const E* k, int64_t k_stride, int keys, int hd, E* kt, int64_t keys_padded) {
-  const int full_keys = keys / kLanes * kLanes, full_dims = hd / kLanes * kLanes;
-  for (int j = 0; j < full_keys; j += kLanes)
-    for (int d = 0; d < full_dims; d += kLanes)
-      transpose_16x16(k + j * k_stride + d, k_stride, kt + d * keys_padded + j, keys_padded);
-  for (int j = 0; j < keys; ++j)
-    for (int d = j < full_keys ? full_dims : 0; d < hd; ++d) kt[d * keys_padded + j] = k[j * k_stride + d];
-  for (int d = 0; d < hd; ++d) std::fill(kt + d * keys_padded + keys, kt + (d + 1) * keys_padded, E{0});
-}
-
-// bfloat16 (rounded to nearest even) of n floats.
-VIT_KERNEL void to_bf16(const float* in, int n, uint16_t* out) {
-  for (int i = 0; i < n; i += kLanes) {
-    const __mmask16 m = static_cast<__mmask16>(n - i >= kLanes ? 0xffff : (1u << (n - i)) - 1);
-    const __m256bh h = _mm512_cvtneps_pbh(_mm512_maskz_loadu_ps(m, in + i));
-    _mm256_mask_storeu_epi16(out + i, m, reinterpret_cast<const __m256i&>(h));
-  }
-}
-
-// The bfloat16 of up to 16 floats, each in the low half of a 32-bit lane (zeros when !present).
-VIT_KERNEL inline __m512i bf16_in_low_halves(const float* in, __mmask16 mask, bool present) {
-  const __m256bh h = _mm512_cvtneps_pbh(present ? _mm512_maskz_loadu_ps(mask, in) : _mm512_setzero_ps());
-  return _mm512_cvtepu16_epi32(reinterpret_cast<const __m256i&>(h));
-}
 
 // One head's K and V as the kernel reads them, prepared once per head, with its scratch: in
 // float32, K transposed [head_dim][keys_padded] and V contiguous [keys][head_dim]; in bfloat16
@@ -335,16 +242,8 @@ VIT_KERNEL void attention_head_bf16(const HeadMatrices& m, int query_tokens, int
   float* scores = reinterpret_cast<float*>(values + kp / 2 * hd);
   uint32_t* p = reinterpret_cast<uint32_t*>(scores + kRows * kp);
   uint32_t* q_rows = p + kRows * kp / 2;
-  for (int j = 0; j < keys; ++j) to_bf16(m.k + j * m.k_stride, hd, reinterpret_cast<uint16_t*>(k_rows + j * pairs));
-  transpose_keys(k_rows, pairs, keys, pairs, kt, kp);
-  // V by pairs of keys: the low half of element [j / 2][d] is v[j][d], the high half v[j + 1][d].
-  for (int64_t j = 0; j < kp; j += 2)
-    for (int d = 0; d < hd; d += kLanes) {
-      const __mmask16 mask = static_cast<__mmask16>(hd - d >= kLanes ? 0xffff : (1u << (hd - d)) - 1);
-      const __m512i low = bf16_in_low_halves(m.v + j * m.v_stride + d, mask, j < keys);
-      const __m512i high = bf16_in_low_halves(m.v + (j + 1) * m.v_stride + d, mask, j + 1 < keys);
-      _mm512_mask_storeu_epi32(values + j / 2 * hd + d, mask, _mm512_or_si512(low, _mm512_slli_epi32(high, 16)));
-    }
+  pack_keys_bf16(m.k, m.k_stride, keys, hd, k_rows, kt, kp);
+  pack_values_bf16(m.v, m.v_stride, keys, hd, values, kp);
   const PreparedHead<Bf16Pairs> h{kt, values, pairs, static_cast<int>(kp / 2), kp, scores, p, kp / 2};
   auto rows = [&](int64_t row, int count) {
     for (int r = 0; r < count; ++r)

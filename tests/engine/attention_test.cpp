@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include "engine/ops/amx_attention.h"
 #include "engine/ops/attention.h"
 #include "engine/ops/fused_attention.h"
 
@@ -120,12 +121,29 @@ TEST_P(Attention, Bfloat16KernelMatchesTheReferenceWithItsRoundings) {
   }
 }
 
+// The AMX kernel computes the bfloat16 kernel's roundings on heads of 64; other widths run in
+// float32 (on AMX CPUs bfloat16 vector products are slower than float32 FMAs).
+TEST_P(Attention, AmxKernelMatchesTheReferenceWithItsRoundings) {
+  if (!amx_attention_available()) GTEST_SKIP() << "this CPU has no AMX-BF16";
+  const Problem problem(GetParam());
+  const float magnitude = GetParam().magnitude;
+  if (GetParam().head_dim != kAmxHeadDim) {
+    EXPECT_LE(problem.worst_error(AttentionKernel::AmxBf16, problem.reference(false)), 2e-5 * magnitude);
+    return;
+  }
+  EXPECT_LE(problem.worst_error(AttentionKernel::AmxBf16, problem.reference(true)), 1e-4 * magnitude);
+  if (magnitude <= 1.0f) {
+    EXPECT_LE(problem.worst_error(AttentionKernel::AmxBf16, problem.reference(false)), 3e-3);
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Shapes, Attention,
                          ::testing::Values(Case{1, 12, 64, 197, 197, false, 1.0f},  // ViT-B/16 at 224
                                            Case{2, 3, 64, 50, 50, false, 1.0f},
                                            Case{2, 4, 8, 17, 17, false, 1.0f},     // the fixtures' small heads
                                            Case{1, 2, 72, 33, 33, false, 1.0f},    // 4 + 1 vectors of 16
                                            Case{3, 2, 20, 7, 7, false, 1.0f},      // fewer rows than a block
+                                           Case{2, 3, 64, 21, 37, false, 1.0f},    // AMX: 16 + 5 rows, 37 keys
                                            Case{2, 4, 16, 1, 49, true, 1.0f},      // map head pooling
                                            Case{1, 2, 64, 40, 40, false, 6.0f},    // scores in the hundreds
                                            Case{1, 2, 64, 1100, 1100, false, 1.0f}));  // oneDNN in 2 row blocks
