@@ -31,12 +31,16 @@ int64_t head_work_floats(HeadKernel kernel, const AttentionShape& s) {
 }
 
 // Tasks of (batch item, head, block of query rows): the scores of a head stay in the cache.
-// Heads are split into row blocks only as far as needed to give every thread the same number
-// of tasks (ViT-Ti's 3 heads on 2 threads would leave one idle a third of the time).
+// Heads are split into row blocks so that every thread gets the same number of tasks (ViT-Ti's
+// 3 heads on 2 threads would leave one idle a third of the time), and at least four each while
+// blocks keep 16 rows: handed out as threads come free, they let a thread that shares its core
+// with another process do less.
 void fused_multi_head_attention(const AttentionShape& s, HeadView q, HeadView k, HeadView v, float* out,
                                 int64_t out_batch_stride, int64_t out_row_stride, float scale, HeadKernel kernel) {
   const int64_t heads = static_cast<int64_t>(s.batch) * s.heads, threads = omp_get_max_threads();
-  const int64_t blocks = std::min<int64_t>(threads / std::gcd(heads, threads), s.query_tokens);
+  int64_t blocks = threads / std::gcd(heads, threads);
+  while (heads * blocks < 4 * threads && s.query_tokens / (2 * blocks) >= 16) blocks *= 2;
+  blocks = std::min<int64_t>(blocks, s.query_tokens);
   const int64_t block_rows = (s.query_tokens + blocks - 1) / blocks;
   const int64_t tasks = heads * blocks;
   const int64_t work_floats = head_work_floats(kernel, s);
@@ -44,7 +48,7 @@ void fused_multi_head_attention(const AttentionShape& s, HeadView q, HeadView k,
   {
     thread_local std::vector<float> work;
     if (work.size() < static_cast<size_t>(work_floats)) work.resize(work_floats);
-#pragma omp for schedule(static)
+#pragma omp for schedule(dynamic, 1)
     for (int64_t task = 0; task < tasks; ++task) {
       const int64_t head = task / blocks, b = head / s.heads, offset = (head % s.heads) * s.head_dim;
       const int64_t first = (task % blocks) * block_rows;
