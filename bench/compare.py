@@ -11,7 +11,8 @@ model and batch size:
      and reports per round the latency ratio vitcpp/peer (below 1: vitcpp faster) and its
      median over rounds; bf16 and int8 are compared with the peers' float32 and their logits
      with PyTorch's (cosine, top-1).
-Each run's figure is the median latency of its timed iterations, sized to about --target-s.
+Each run's figure is the median (or with --statistic min, the fastest) latency of its timed
+iterations, sized to about --target-s.
 """
 import argparse
 import datetime
@@ -193,7 +194,7 @@ def markdown(results, machine, args):
              f"torch {machine['torch']}, onnxruntime-node {machine['ort']}; "
              f"MatmulRunner fp32 GEMM peak {machine['peak_gflops']:.0f} GFLOP/s", "",
              "Latency ratio vitcpp/peer per round (below 1: vitcpp faster), median over rounds in bold; "
-             "ms are medians over rounds of each run's median.", ""] + latency_table(results, args)
+             f"ms are medians over rounds of each run's {args.statistic} (of its timed iterations).", ""] + latency_table(results, args)
     reduced = [d for d in args.dtypes if d != "f32"]
     if reduced:
         lines += ["", "Reduced precision (vitcpp only; the peers stay float32): latency ratio against ONNX Runtime "
@@ -228,9 +229,9 @@ def time_round(runner, engines, shift, arch, batch, warmup, iters, torch_mode, b
         command = runner.command(e, arch, batch, warmup, iters, torch_mode)
         if busy:
             with BusyCore():
-                times[e] = run_json(command)["median_ms"]
+                times[e] = run_json(command)[runner.args.statistic + "_ms"]
         else:
-            times[e] = run_json(command)["median_ms"]
+            times[e] = run_json(command)[runner.args.statistic + "_ms"]
     return times
 
 
@@ -289,6 +290,9 @@ def main():
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--dtypes", default="f32,bf16,int8",
                    help="vitcpp precisions to time each round (f32 is always included; the peers run float32)")
+    p.add_argument("--statistic", choices=("median", "min"), default="median",
+                   help="each run's figure: the median of its timed iterations, or the fastest (on a host "
+                        "whose speed swings, the fastest iteration is the one least disturbed)")
     p.add_argument("--peers", default="ort,torch", help="peers to time: ort, torch or both (both are checked)")
     p.add_argument("--contention", action="store_true",
                    help="also time every engine each round with a foreign process spinning on one core")
