@@ -1,6 +1,7 @@
 #include "bench/bench_modes.h"
 
 #include <stdlib.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -82,6 +83,15 @@ class TempDir {
   std::string path_;
 };
 
+constexpr double kMiB = 1024.0 * 1024.0;
+
+// This process's largest resident set so far (Linux reports kilobytes).
+double peak_rss_mib() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_maxrss / 1024.0;
+}
+
 // The timed output, [batch, width]: the logits, or for a model without a head its embedding.
 void write_timed_output(const std::string& path, const VitConfig& c, unsigned output, const ForwardResult& r) {
   const std::vector<float>& values = output == kLogits          ? r.logits
@@ -123,6 +133,9 @@ json run_latency(const VitModel& model, double load_ms, const BenchOptions& o) {
   j["max_ms"] = stats.max_ms;
   j["images_per_s"] = pixels.batch * 1000.0 / stats.median_ms;
   j["gflop_per_forward"] = flops / 1e9;
+  j["weights_mib"] = model.weight_bytes() / kMiB;
+  j["activations_mib"] = model.activation_bytes(pixels.batch, pixels.height, pixels.width) / kMiB;
+  j["peak_rss_mib"] = peak_rss_mib();
   j["gflops"] = flops / (stats.median_ms * 1e6);
   if (o.measure_peak) {
     // The best of a large square GEMM and this model's own fc1 shape, in the model's GEMM

@@ -36,7 +36,8 @@ void latency(const json& r, std::ostream& out) {
   if (r.contains("peak_gflops"))
     out << " = " << fixed(100.0 * r["fraction_of_peak"].get<double>(), 1) << "% of the measured GEMM peak "
         << fixed(r["peak_gflops"], 1) << " GFLOP/s";
-  out << "\n";
+  out << "\n  memory      weights " << fixed(r["weights_mib"], 1) << " MiB + activations "
+      << fixed(r["activations_mib"], 1) << " MiB; peak RSS " << fixed(r["peak_rss_mib"], 1) << " MiB\n";
 }
 
 void peak(const json& r, std::ostream& out) {

@@ -194,6 +194,11 @@ TEST(Vitbench, ImageSizeSetsTheTimedInput) {
   report = nlohmann::json::parse(out);
   EXPECT_EQ(report["image_size"], nlohmann::json({224, 224}));
   EXPECT_EQ(report["tokens"], 197);
+  // ViT-Ti/16's 5.7 M weights in float32, at least; the process holds them and its activations.
+  EXPECT_GE(report["weights_mib"].get<double>(), 5.7e6 * 4 / (1 << 20));
+  EXPECT_GT(report["activations_mib"].get<double>(), 0.0);
+  EXPECT_GE(report["peak_rss_mib"].get<double>(),
+            report["weights_mib"].get<double>() + report["activations_mib"].get<double>());
   out = vitbench("--arch vit_tiny_patch16_224 --image-size 30" + quick, &rc);
   EXPECT_EQ(rc, 2);
   EXPECT_EQ(out, "vitbench: --arch: image size 30x30 is not a multiple of the patch size 16\n");

@@ -34,6 +34,27 @@ DistilledHeadBuffers take_distilled_head(BufferCarver& carve, const VitConfig& c
   return {carve.take<float>(batch * D), carve.take<float>(batch * D), carve.take<float>(batch * c.num_classes)};
 }
 
+Activations place_activations(BufferCarver& carve, const VitConfig& c, const TokenLayout& t, bool bf16_activations,
+                              AttentionKernel attention_kernel) {
+  const int64_t D = c.hidden_size, rows = t.rows(), patch_rows = t.patch_rows();
+  const int64_t patch_len = static_cast<int64_t>(c.num_channels) * c.patch_size * c.patch_size;
+  const AttentionShape self_attention{t.batch, c.num_heads, c.head_dim(), t.tokens, t.tokens};
+  Activations a;
+  a.unfolded = carve.take<float>(patch_rows * patch_len);
+  a.patch_tokens = carve.take<float>(patch_rows * D);
+  a.x = carve.take<float>(rows * D);
+  a.normed = take_gemm_activations(carve, rows * D, bf16_activations);
+  a.qkv = carve.take<float>(rows * 3 * D);
+  a.attended = carve.take<float>(rows * D);
+  a.hidden = take_gemm_activations(carve, rows * c.intermediate_size, bf16_activations && !c.swiglu);
+  a.gate_value = c.swiglu ? carve.take<float>(rows * 2 * c.intermediate_size) : nullptr;
+  a.scores = carve.take<float>(attention_scratch_size(self_attention, attention_kernel));
+  a.pooled = carve.take<float>(t.batch * D);
+  a.map = take_map_head(carve, c, t);
+  a.distilled = take_distilled_head(carve, c, t);
+  return a;
+}
+
 }  // namespace
 
 TokenLayout token_layout(const VitConfig& c, int batch, int height, int width) {
@@ -44,25 +65,15 @@ TokenLayout token_layout(const VitConfig& c, int batch, int height, int width) {
 
 Activations carve_activations(Scratch& scratch, const VitConfig& c, const TokenLayout& t, bool bf16_activations,
                               AttentionKernel attention_kernel) {
-  const int64_t D = c.hidden_size, rows = t.rows(), patch_rows = t.patch_rows();
-  const int64_t patch_len = static_cast<int64_t>(c.num_channels) * c.patch_size * c.patch_size;
-  const AttentionShape self_attention{t.batch, c.num_heads, c.head_dim(), t.tokens, t.tokens};
-  return scratch.carve([&](BufferCarver& carve) {
-    Activations a;
-    a.unfolded = carve.take<float>(patch_rows * patch_len);
-    a.patch_tokens = carve.take<float>(patch_rows * D);
-    a.x = carve.take<float>(rows * D);
-    a.normed = take_gemm_activations(carve, rows * D, bf16_activations);
-    a.qkv = carve.take<float>(rows * 3 * D);
-    a.attended = carve.take<float>(rows * D);
-    a.hidden = take_gemm_activations(carve, rows * c.intermediate_size, bf16_activations && !c.swiglu);
-    a.gate_value = c.swiglu ? carve.take<float>(rows * 2 * c.intermediate_size) : nullptr;
-    a.scores = carve.take<float>(attention_scratch_size(self_attention, attention_kernel));
-    a.pooled = carve.take<float>(t.batch * D);
-    a.map = take_map_head(carve, c, t);
-    a.distilled = take_distilled_head(carve, c, t);
-    return a;
-  });
+  return scratch.carve(
+      [&](BufferCarver& carve) { return place_activations(carve, c, t, bf16_activations, attention_kernel); });
+}
+
+size_t activation_bytes(const VitConfig& c, const TokenLayout& t, bool bf16_activations,
+                        AttentionKernel attention_kernel) {
+  BufferCarver measure;
+  place_activations(measure, c, t, bf16_activations, attention_kernel);
+  return measure.used();
 }
 
 }  // namespace vit

@@ -73,6 +73,9 @@ struct ForwardPass {
 // The buffers of a call with this layout (`bf16_activations`: normed and hidden in bfloat16).
 Activations carve_activations(Scratch& scratch, const VitConfig& config, const TokenLayout& layout,
                               bool bf16_activations, AttentionKernel attention_kernel);
+// The bytes those buffers take (what carve_activations needs a Scratch to hold).
+size_t activation_bytes(const VitConfig& config, const TokenLayout& layout, bool bf16_activations,
+                        AttentionKernel attention_kernel);
 
 // Embedding: act.x = [prefix tokens, patch embeddings] + position embeddings.
 void embed_patches(const ForwardPass& f, const float* pixels);

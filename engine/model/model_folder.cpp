@@ -164,8 +164,13 @@ VitModel load_model(const std::string& dir, std::optional<Precision> precision, 
   std::optional<PackedCache> cache;
   if (!packed_cache_dir.empty())
     cache.emplace(packed_cache_path(packed_cache_dir, dir, chosen), packed_source(paths, config_json, chosen));
-  // With a matching cache the matrices are not read from here: map only what is touched.
-  const MapPages pages = cache && cache->matches_source() ? MapPages::OnDemand : MapPages::Populate;
+  // With a matching cache the matrices are not read from here: map only what is touched. When
+  // the packed copy is smaller than the file (bfloat16 or int8 from float32), mapping every page
+  // up front would hold the whole file at once (ViT-L/16 in bfloat16: peak RSS 1177 MiB for
+  // 582 MiB of weights); read on demand, each matrix's pages come and go as it is packed.
+  const bool packs_smaller = chosen != Precision::F32 && !config.int8_weights;
+  const MapPages pages =
+      (cache && cache->matches_source()) || packs_smaller ? MapPages::OnDemand : MapPages::Populate;
   const EngineTensors tensors = engine_tensors(dir, &config, pages);
   const std::string& where = paths.front();
   std::vector<std::string> names;

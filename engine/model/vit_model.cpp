@@ -80,6 +80,35 @@ VitModel::VitModel(VitConfig config, VitWeights weights, Precision precision, co
   packed_weights_from_cache_ = cache && cache->all_found();
 }
 
+namespace {
+
+size_t linear_bytes(const MatmulRunner& mm, const PackedLinear& linear) {
+  if (linear.weight.empty()) return 0;
+  const PackedImage image = mm.image_of(linear.weight);
+  return image.bytes.size + sizeof(float) * (image.scales.size() + linear.bias.size());
+}
+
+}  // namespace
+
+size_t VitModel::weight_bytes() const {
+  const ModelLinears& l = linears_;
+  size_t bytes = 0;
+  for (const PackedLinear* linear : {&l.patch, &l.map.query, &l.map.kv, &l.map.proj, &l.map.fc1, &l.map.fc2, &l.head,
+                                     &l.dist_head, &l.pooler, &l.projection})
+    bytes += linear_bytes(*matmul_, *linear);
+  for (const LayerLinears& layer : l.layers)
+    for (const PackedLinear* linear : {&layer.qkv, &layer.proj, &layer.fc1, &layer.fc2})
+      bytes += linear_bytes(*matmul_, *linear);
+  VitWeights& small = const_cast<VitWeights&>(weights_);  // weight_slots only lists them
+  for (const WeightSlot& slot : weight_slots(config_, &small)) bytes += sizeof(float) * slot.values->size();
+  return bytes;
+}
+
+size_t VitModel::activation_bytes(int batch, int height, int width) const {
+  return vit::activation_bytes(config_, token_layout(config_, batch, height, width), precision_ == Precision::BF16,
+                               attention_kernel_for(precision_));
+}
+
 VitModel::~VitModel() = default;
 VitModel::VitModel(VitModel&&) noexcept = default;
 VitModel& VitModel::operator=(VitModel&&) noexcept = default;

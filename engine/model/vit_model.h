@@ -46,6 +46,12 @@ class VitModel {
   Precision precision() const { return precision_; }
   bool packed_weights_from_cache() const { return packed_weights_from_cache_; }  // every matrix mapped from it
 
+  // Memory: the weights as the model holds them (packed matrices, their biases and scales, and
+  // the small tensors), and the buffers one forward call of this input size works in (each
+  // concurrent call has its own).
+  size_t weight_bytes() const;
+  size_t activation_bytes(int batch, int height, int width) const;
+
   // pixels: float32 [batch, channels, height, width]; height and width must be multiples of
   // the patch size (other sizes than the config's resample the position embeddings).
   // Safe to call from several threads at once. `times`, when given, accumulates the time spent
