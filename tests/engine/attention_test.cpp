@@ -145,6 +145,7 @@ INSTANTIATE_TEST_SUITE_P(Shapes, Attention,
                                            Case{3, 2, 20, 7, 7, false, 1.0f},      // fewer rows than a block
                                            Case{2, 3, 64, 21, 37, false, 1.0f},    // AMX: 16 + 5 rows, 37 keys
                                            Case{2, 4, 16, 1, 49, true, 1.0f},      // map head pooling
+                                           Case{2, 2, 64, 1, 49, true, 1.0f},      // ... with heads of 64 (AMX)
                                            Case{1, 2, 64, 40, 40, false, 6.0f},    // scores in the hundreds
                                            Case{1, 2, 64, 1100, 1100, false, 1.0f}));  // oneDNN in 2 row blocks
 
