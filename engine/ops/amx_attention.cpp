@@ -136,33 +136,14 @@ VIT_KERNEL void load_queries(const HeadMatrices& m, int64_t first, int rows, uin
   }
 }
 
-// p row = bfloat16 of exp(scale * (score - max)) over the first `keys` (zero past them);
-// returns 1 / the float32 sum of the numerators. Four sums, so the additions do not wait on
-// each other.
-VIT_KERNEL float row_numerators(const float* scores, int keys, int64_t kp, float scale, uint16_t* p) {
-  __m512 maxima[4];
-  for (__m512& m : maxima) m = _mm512_set1_ps(-INFINITY);
-  for (int j = 0; j < keys; j += kLanes) {
-    const __mmask16 valid = static_cast<__mmask16>(keys - j >= kLanes ? 0xffff : (1u << (keys - j)) - 1);
-    __m512& m = maxima[(j / kLanes) % 4];
-    m = _mm512_mask_max_ps(m, valid, m, _mm512_maskz_loadu_ps(valid, scores + j));
-  }
-  const __m512 max = _mm512_set1_ps(
-      _mm512_reduce_max_ps(_mm512_max_ps(_mm512_max_ps(maxima[0], maxima[1]), _mm512_max_ps(maxima[2], maxima[3]))));
-  const __m512 s = _mm512_set1_ps(scale);
-  __m512 sums[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
-  for (int64_t j = 0; j < kp; j += kLanes) {
-    const __mmask16 valid =
-        j < keys ? static_cast<__mmask16>(keys - j >= kLanes ? 0xffff : (1u << (keys - j)) - 1) : 0;
-    const __m512 e = _mm512_maskz_mov_ps(
-        valid, exp_nonpositive(_mm512_mul_ps(_mm512_sub_ps(_mm512_loadu_ps(scores + j), max), s)));
-    __m512& sum = sums[(j / kLanes) % 4];
-    sum = _mm512_add_ps(sum, e);
+// Stores numerators as bfloat16.
+struct AsBf16 {
+  uint16_t* p;
+  VIT_KERNEL void operator()(int64_t j, __m512 e) const {
     const __m256bh h = _mm512_cvtneps_pbh(e);
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(p + j), reinterpret_cast<const __m256i&>(h));
   }
-  return 1.0f / _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(sums[0], sums[1]), _mm512_add_ps(sums[2], sums[3])));
-}
+};
 
 // The block's first `rows` output rows: out * 1 / sum.
 VIT_KERNEL void store_rows(const HeadMatrices& m, int64_t first, int rows, const float* out,
@@ -181,8 +162,10 @@ VIT_AMX void attend_block(const HeadMatrices& m, const HeadWork& w, int64_t firs
   memory_barrier();
   block_scores(w, kp);
   float inverse_sums[kBlockRows];
-  for (int r = 0; r < kBlockRows; ++r)
-    inverse_sums[r] = row_numerators(w.scores + r * kp, keys, kp, scale, w.p + r * kp);
+  for (int r = 0; r < kBlockRows; ++r) {
+    const float* row = w.scores + r * kp;
+    inverse_sums[r] = softmax_row<true>(row, keys, kp, row_maximum(row, keys), scale, AsBf16{w.p + r * kp});
+  }
   memory_barrier();
   block_values(w, kp);
   store_rows(m, first, rows, w.out, inverse_sums);

@@ -3,6 +3,7 @@
 // transposes that lay K out for the products.
 #pragma once
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 
 // GCC 12's AVX-512 headers leave a dummy operand uninitialised inside intrinsics such as
@@ -38,6 +39,55 @@ VIT_KERNEL inline __m512 exp_nonpositive(__m512 x) {
   p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(1.0f));
   p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(1.0f));
   return _mm512_scalef_ps(p, n);
+}
+
+// The largest of a row's first `keys` values. Four maxima, so the comparisons do not wait on
+// each other.
+VIT_KERNEL inline float row_maximum(const float* row, int keys) {
+  __m512 m[4];
+  for (__m512& v : m) v = _mm512_set1_ps(-INFINITY);
+  int j = 0;
+  for (; j + 4 * kLanes <= keys; j += 4 * kLanes)
+#pragma GCC unroll 4
+    for (int u = 0; u < 4; ++u) m[u] = _mm512_max_ps(m[u], _mm512_loadu_ps(row + j + u * kLanes));
+  for (; j < keys; j += kLanes) {
+    const __mmask16 valid = static_cast<__mmask16>(keys - j >= kLanes ? 0xffff : (1u << (keys - j)) - 1);
+    m[0] = _mm512_mask_max_ps(m[0], valid, m[0], _mm512_maskz_loadu_ps(valid, row + j));
+  }
+  return _mm512_reduce_max_ps(_mm512_max_ps(_mm512_max_ps(m[0], m[1]), _mm512_max_ps(m[2], m[3])));
+}
+
+// exp(scale * (x - max)) of the 16 values x at p, or exp(x - max) when !kScaled.
+template <bool kScaled>
+VIT_KERNEL inline __m512 shifted_exp(const float* p, __m512 max, __m512 scale) {
+  const __m512 shifted = _mm512_sub_ps(_mm512_loadu_ps(p), max);
+  return exp_nonpositive(kScaled ? _mm512_mul_ps(shifted, scale) : shifted);
+}
+
+// The softmax numerators of a row of keys_padded values: store(j, e) of the 16 values
+// e = exp(scale * (row[j...] - max)) from each j, zero past the first `keys`; returns 1 / their
+// sum. Unscaled rows (kScaled false) skip the multiplication. Four sums, so the additions do
+// not wait on each other.
+template <bool kScaled, class Store>
+VIT_KERNEL inline float softmax_row(const float* row, int keys, int64_t keys_padded, float row_max, float scale,
+                                    const Store& store) {
+  const __m512 max = _mm512_set1_ps(row_max), s = _mm512_set1_ps(scale);
+  __m512 sums[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
+  int64_t j = 0;
+  for (; j + 4 * kLanes <= keys; j += 4 * kLanes)
+#pragma GCC unroll 4
+    for (int u = 0; u < 4; ++u) {
+      const __m512 e = shifted_exp<kScaled>(row + j + u * kLanes, max, s);
+      store(j + u * kLanes, e);
+      sums[u] = _mm512_add_ps(sums[u], e);
+    }
+  for (; j < keys_padded; j += kLanes) {
+    const __mmask16 valid = j < keys ? static_cast<__mmask16>(keys - j >= kLanes ? 0xffff : (1u << (keys - j)) - 1) : 0;
+    const __m512 e = _mm512_maskz_mov_ps(valid, shifted_exp<kScaled>(row + j, max, s));
+    store(j, e);
+    sums[0] = _mm512_add_ps(sums[0], e);
+  }
+  return 1.0f / _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(sums[0], sums[1]), _mm512_add_ps(sums[2], sums[3])));
 }
 
 // The low (or high) 64-bit halves of each 128-bit lane of a and b, interleaved.

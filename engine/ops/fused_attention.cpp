@@ -101,27 +101,11 @@ VIT_KERNEL void scores_block(const typename Math::Element* q, int64_t q_stride, 
   for (int r = 0; r < R; ++r) maxima[r] = _mm512_reduce_max_ps(row_max[r]);
 }
 
-// In place: scores row -> exp(scores - max) over the first `keys` (the padding becomes 0);
-// returns 1 / sum. Four sums, so the additions do not wait on each other.
-VIT_KERNEL float softmax_numerators(float* row, int keys, int64_t keys_padded, float row_max) {
-  const __m512 max = _mm512_set1_ps(row_max);
-  __m512 sums[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
-  int j = 0;
-  for (; j + 4 * kLanes <= keys; j += 4 * kLanes)
-#pragma GCC unroll 4
-    for (int u = 0; u < 4; ++u) {
-      const __m512 e = exp_nonpositive(_mm512_sub_ps(_mm512_loadu_ps(row + j + u * kLanes), max));
-      _mm512_storeu_ps(row + j + u * kLanes, e);
-      sums[u] = _mm512_add_ps(sums[u], e);
-    }
-  for (; j < keys_padded; j += kLanes) {
-    const __mmask16 valid = j < keys ? static_cast<__mmask16>(keys - j >= kLanes ? 0xffff : (1u << (keys - j)) - 1) : 0;
-    const __m512 e = _mm512_maskz_mov_ps(valid, exp_nonpositive(_mm512_sub_ps(_mm512_loadu_ps(row + j), max)));
-    _mm512_storeu_ps(row + j, e);
-    sums[0] = _mm512_add_ps(sums[0], e);
-  }
-  return 1.0f / _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(sums[0], sums[1]), _mm512_add_ps(sums[2], sums[3])));
-}
+// Stores numerators back over the scores they come from.
+struct InPlace {
+  float* row;
+  VIT_KERNEL void operator()(int64_t j, __m512 e) const { _mm512_storeu_ps(row + j, e); }
+};
 
 // out_r = inverse_sum_r * sum_j p[r][j] v_j for V (a compile-time count, up to four) 16-float
 // vectors of the head from d0, `tail` masking the last one; j runs over `steps` elements of p
@@ -180,7 +164,8 @@ VIT_KERNEL void attend_rows(const PreparedHead<Math>& h, const typename Math::El
   float maxima[R], inverse_sums[R];
   scores_block<Math, R>(q, q_stride, h.kt, h.keys_padded, h.steps, scale, h.scores, keys, maxima);
   for (int r = 0; r < R; ++r) {
-    inverse_sums[r] = softmax_numerators(h.scores + r * h.keys_padded, keys, h.keys_padded, maxima[r]);
+    float* row = h.scores + r * h.keys_padded;
+    inverse_sums[r] = softmax_row<false>(row, keys, h.keys_padded, maxima[r], 1.0f, InPlace{row});
     if constexpr (!std::is_same_v<Math, F32>)
       to_bf16(h.scores + r * h.keys_padded, static_cast<int>(h.keys_padded), reinterpret_cast<uint16_t*>(h.p + r * h.p_stride));
   }
