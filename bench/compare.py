@@ -30,7 +30,6 @@ PEERS = os.path.join(HERE, "peers")
 SHORT = {"vit_tiny_patch16_224": "ViT-Ti/16", "vit_small_patch16_224": "ViT-S/16",
          "vit_base_patch16_224": "ViT-B/16", "vit_large_patch16_224": "ViT-L/16",
          "vit_base_patch16_384": "ViT-B/16@384", "vit_small_patch14_dinov2": "DINOv2-S/14@518"}
-PEER_NAMES = {"ort": "onnxruntime", "torch": "PyTorch"}
 
 
 def vitcpp_engine(dtype):

@@ -23,7 +23,6 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # read once when libgomp lo
 
 import argparse
 import json
-import math
 import struct
 import sys
 import time
