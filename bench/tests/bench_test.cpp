@@ -286,6 +286,22 @@ TEST(Vitbench, ReducedPrecisionLoadsDoNotHoldTheFloatFile) {
         << dtype;
 }
 
+// --peak measures in --dtype's precision (where this CPU has oneDNN kernels for it).
+TEST(Vitbench, PeakRunsInTheChosenPrecision) {
+  for (const std::string dtype : {"f32", "bf16", "int8"}) {
+    int rc = 0;
+    const std::string out = vitbench("--peak --dtype " + dtype + " --shape 64x64x64 --seconds 0 --threads 1 --json", &rc);
+    if (rc != 0) {
+      EXPECT_NE(out.find("this CPU has no " + dtype), std::string::npos) << out;
+      continue;
+    }
+    const nlohmann::json report = nlohmann::json::parse(out);
+    EXPECT_EQ(report["engine"], "MatmulRunner (oneDNN matmul, " + dtype + ")");
+    EXPECT_EQ(report["dtype"], dtype);
+    EXPECT_GT(report["peak_gflops"].get<double>(), 0.0);
+  }
+}
+
 TEST(VitbenchAlternate, TimesEachModelInTurnAndGivesRatiosToTheFirst) {
   const std::string config = test::fixtures_dir() + "/hf/siglip/config.json";
   std::string out;
