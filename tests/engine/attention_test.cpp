@@ -137,6 +137,18 @@ TEST_P(Attention, AmxKernelMatchesTheReferenceWithItsRoundings) {
   }
 }
 
+// Float32 models keep float32 attention; bfloat16 and int8 models use AMX tiles where the CPU
+// has them.
+TEST(AttentionKernelFor, ReducedPrecisionModelsUseTilesWhereTheCpuHasThem) {
+  EXPECT_EQ(attention_kernel_for(Precision::F32), AttentionKernel::Auto);
+  for (Precision p : {Precision::BF16, Precision::Int8}) {
+    if (amx_attention_available())
+      EXPECT_EQ(attention_kernel_for(p), AttentionKernel::AmxBf16);
+    else
+      EXPECT_NE(attention_kernel_for(p), AttentionKernel::AmxBf16);
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Shapes, Attention,
                          ::testing::Values(Case{1, 12, 64, 197, 197, false, 1.0f},  // ViT-B/16 at 224
                                            Case{2, 3, 64, 50, 50, false, 1.0f},
