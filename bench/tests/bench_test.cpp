@@ -181,6 +181,13 @@ std::string vitbench(const std::string& args, int* exit_code) {
   return out;
 }
 
+// A model folder of a shared fixture, written by vitimport; false (with its output) when it fails.
+bool import_fixture(const std::string& fixture, const std::string& dir, std::string* out) {
+  return test::run_command(test::tool_path("vitimport") + " --checkpoint " + test::fixture(fixture) + " --out " + dir +
+                               " --no-cache",
+                           out) == 0;
+}
+
 TEST(Vitbench, ImageSizeSetsTheTimedInput) {
   int rc = 0;
   const std::string quick = " --iters 1 --warmup 0 --no-peak --threads 1 --json";
@@ -208,11 +215,7 @@ TEST(Vitbench, ImageSizeResamplesAModelFoldersPositions) {
   VIT_REQUIRE_SHARED();
   const std::string dir = test::scratch_dir("vitbench_image_size") + "/model";
   std::string out;
-  ASSERT_EQ(test::run_command(test::tool_path("vitimport") + " --checkpoint " + test::fixture("vit_classifier") +
-                                  " --out " + dir + " --no-cache",
-                              &out),
-            0)
-      << out;
+  ASSERT_TRUE(import_fixture("vit_classifier", dir, &out)) << out;
   int rc = 0;
   for (const char* mode : {"", " --profile"}) {
     out = vitbench("--model " + dir + " --image-size 48x40 --iters 1 --warmup 0 --no-peak --threads 1 --json" + mode,
@@ -267,11 +270,7 @@ TEST(Vitbench, ReducedPrecisionLoadsDoNotHoldTheFloatFile) {
   VIT_REQUIRE_SHARED();
   const std::string dir = test::scratch_dir("vitbench_load_rss") + "/model";
   std::string out;
-  ASSERT_EQ(test::run_command(test::tool_path("vitimport") + " --checkpoint " + test::fixture("vit_tiny_real") +
-                                  " --out " + dir + " --no-cache",
-                              &out),
-            0)
-      << out;
+  ASSERT_TRUE(import_fixture("vit_tiny_real", dir, &out)) << out;
   auto report = [&](const std::string& dtype) {
     int rc = 0;
     const std::string text =
