@@ -8,6 +8,10 @@ namespace vit {
 // Each row r of a row-major [rows, cols] matrix becomes q = round(x / scale[r]) with
 // scale[r] = max|x| / 127 over the row (1 when the row is all 0; NaN quantizes to 0).
 // Writes the scales to scales[rows].
+// Uses AVX-512 where the CPU has it.
 void quantize_rows(const float* matrix, int64_t rows, int64_t cols, int8_t* q, float* scales);
+
+// The same results without AVX-512: what quantize_rows runs on other CPUs.
+void quantize_rows_portable(const float* matrix, int64_t rows, int64_t cols, int8_t* q, float* scales);
 
 }  // namespace vit
