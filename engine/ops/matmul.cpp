@@ -243,12 +243,13 @@ struct MatmulRunner::State {
     const dt type = weights.get_desc().data_type();
     const int64_t n = s.rows * s.inputs;
     // Activations converted to the weights' type, in per-thread buffers.
-    thread_local std::vector<uint16_t> converted;
+    thread_local std::vector<uint8_t> converted;
     thread_local std::vector<float> row_scales, sums;
     dnnl::memory src = wrap({s.rows, s.inputs}, input.data, input.bf16 ? dt::bf16 : dt::f32);
     dnnl::stream stream(engine);
     if (type != dt::f32 && !input.bf16) {
-      if (converted.size() < static_cast<size_t>(n)) converted.resize(n);
+      const size_t bytes = static_cast<size_t>(n) * (type == dt::bf16 ? sizeof(uint16_t) : sizeof(int8_t));
+      if (converted.size() < bytes) converted.resize(bytes);
       dnnl::memory to(dnnl::memory::desc({s.rows, s.inputs}, type, tag::ab), engine, converted.data());
       if (type == dt::bf16) {
         const Runnable reorder = get_reorder(src.get_desc(), to.get_desc());
@@ -256,7 +257,7 @@ struct MatmulRunner::State {
         stream.wait();
       } else {
         row_scales.resize(s.rows);
-        quantize_rows(x, s.rows, s.inputs, static_cast<int8_t*>(static_cast<void*>(converted.data())), row_scales.data());
+        quantize_rows(x, s.rows, s.inputs, reinterpret_cast<int8_t*>(converted.data()), row_scales.data());
       }
       src = to;
     }
