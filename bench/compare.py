@@ -165,14 +165,15 @@ def reduced_table(results, reduced):
 
 
 def contention_table(results):
-    lines = ["| model | batch | engine | quiet ms | one core busy ms | slowdown by round | median |",
-             "|---|---|---|---|---|---|---|"]
+    lines = ["| model | batch | engine | quiet ms | one core busy ms | slowdown by round | median | "
+             "foreign process speed beside it |",
+             "|---|---|---|---|---|---|---|---|"]
     for r in results:
         for e, busy in r["busy_ms"].items():
             slowdowns = [b / q for b, q in zip(busy, r["ms"][e])]
             lines.append(f"| {SHORT.get(r['arch'], r['arch'])} | {r['batch']} | {e} | "
                          f"{statistics.median(r['ms'][e]):.1f} | {statistics.median(busy):.1f} | "
-                         f"{median_ratio_cells(slowdowns)} |")
+                         f"{median_ratio_cells(slowdowns)} | {statistics.median(r['foreign_speed'][e]):.2f} |")
     return lines
 
 
@@ -201,37 +202,61 @@ def markdown(results, machine, args):
         lines += reduced_table(results, reduced)
     if args.contention:
         lines += ["", "Contention: each round also times every engine while a foreign process spins on one core; "
-                  "slowdown = busy ms / quiet ms of the same round.", ""] + contention_table(results)
+                  "slowdown = busy ms / quiet ms of the same round; the foreign process's speed beside each "
+                  "engine is a fraction of its speed alone, measured in the same round (median over rounds).",
+                  ""] + contention_table(results)
     lines += ["", "Agreement on the same weights and input (max abs difference of the output: logits, or the "
               "normed class token for DINOv2):", ""] + agreement_table(results)
     return "\n".join(lines)
 
 
+# Counts its loop iterations and prints their rate when terminated.
+HOG = """
+import signal, sys, time
+n, start = 0, time.perf_counter()
+def report(*_):
+    print(n / (time.perf_counter() - start), flush=True)
+    sys.exit(0)
+signal.signal(signal.SIGTERM, report)
+while True:
+    n += 1
+"""
+
+
 class BusyCore:
-    """A foreign single-threaded process spinning on one core while a run is timed."""
+    """A foreign single-threaded process spinning on one core while a run is timed; its speed
+    (iterations/s) tells how much CPU the engine left it."""
 
     def __enter__(self):
-        self.process = subprocess.Popen(["/usr/bin/python3", "-c", "while True: pass"])
+        self.process = subprocess.Popen(["/usr/bin/python3", "-c", HOG], stdout=subprocess.PIPE, text=True)
         time.sleep(0.3)  # let it start spinning
         return self
 
     def __exit__(self, *exc):
-        self.process.kill()
-        self.process.wait()
+        self.process.terminate()
+        self.speed = float(self.process.communicate()[0] or "nan")
+
+
+def foreign_speed_alone(seconds=1.0):
+    with BusyCore() as busy:
+        time.sleep(seconds)
+    return busy.speed
 
 
 def time_round(runner, engines, shift, arch, batch, warmup, iters, torch_mode, busy=False):
-    """One run of each engine, the order rotated by shift; median ms per engine."""
+    """One run of each engine, the order rotated by shift: ms per engine (the run's median or
+    min) and, when busy, the foreign process's speed during each run."""
     order = engines[shift:] + engines[:shift]
-    times = {}
+    times, speeds = {}, {}
     for e in order:
         command = runner.command(e, arch, batch, warmup, iters, torch_mode)
         if busy:
-            with BusyCore():
+            with BusyCore() as hog:
                 times[e] = run_json(command)[runner.args.statistic + "_ms"]
+            speeds[e] = hog.speed
         else:
             times[e] = run_json(command)[runner.args.statistic + "_ms"]
-    return times
+    return times, speeds
 
 
 def probe_peers(runner, arch, batch, iters):
@@ -258,22 +283,26 @@ def measure(runner, arch, batch):
     torch_mode, torch_probe = probe_peers(runner, arch, batch, iters)
     ours = [vitcpp_engine(d) for d in args.dtypes]
     engines = ours + args.peers
-    ms, busy_ms = {e: [] for e in engines}, {e: [] for e in engines}
+    ms, busy_ms, foreign = {e: [] for e in engines}, {e: [] for e in engines}, {e: [] for e in engines}
     for r in range(args.rounds):
-        round_ms = time_round(runner, engines, r % len(engines), arch, batch, warmup, iters, torch_mode)
+        round_ms, _ = time_round(runner, engines, r % len(engines), arch, batch, warmup, iters, torch_mode)
         for e in engines:
             ms[e].append(round_ms[e])
         text = ", ".join(f"{e} {round_ms[e]:.1f} ms" for e in engines)
         if args.contention:
-            round_busy = time_round(runner, engines, r % len(engines), arch, batch, warmup, iters, torch_mode, True)
+            alone = foreign_speed_alone()
+            round_busy, speeds = time_round(runner, engines, r % len(engines), arch, batch, warmup, iters,
+                                            torch_mode, True)
             for e in engines:
                 busy_ms[e].append(round_busy[e])
-            text += "; one core busy: " + ", ".join(f"{e} {round_busy[e]:.1f} ms" for e in engines)
+                foreign[e].append(speeds[e] / alone)
+            text += "; one core busy: " + ", ".join(
+                f"{e} {round_busy[e]:.1f} ms (foreign process at {speeds[e] / alone:.2f})" for e in engines)
         log(f"  round {r + 1}: {text}")
     ratios = {e: {peer: [a / b for a, b in zip(ms[e], ms[peer])] for peer in args.peers} for e in ours}
     return {"arch": arch, "batch": batch, "warmup": warmup, "iters": iters, "torch_mode": torch_mode,
             "torch_probe": torch_probe, "check": check, "ms": ms, "ratios": ratios,
-            "busy_ms": busy_ms if args.contention else None}
+            "busy_ms": busy_ms if args.contention else None, "foreign_speed": foreign if args.contention else None}
 
 
 def main():
