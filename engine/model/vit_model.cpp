@@ -78,6 +78,7 @@ VitModel::VitModel(VitConfig config, VitWeights weights, Precision precision, co
       linears_(pack_linears(config_, weights_, precision, *matmul_, matrices, cache, progress)),
       scratch_(std::make_unique<ScratchPool>()) {
   packed_weights_from_cache_ = cache && cache->all_found();
+  for (const WeightSlot& slot : weight_slots(config_, &weights_)) small_weight_bytes_ += sizeof(float) * slot.values->size();
 }
 
 namespace {
@@ -99,9 +100,7 @@ size_t VitModel::weight_bytes() const {
   for (const LayerLinears& layer : l.layers)
     for (const PackedLinear* linear : {&layer.qkv, &layer.proj, &layer.fc1, &layer.fc2})
       bytes += linear_bytes(*matmul_, *linear);
-  VitWeights& small = const_cast<VitWeights&>(weights_);  // weight_slots only lists them
-  for (const WeightSlot& slot : weight_slots(config_, &small)) bytes += sizeof(float) * slot.values->size();
-  return bytes;
+  return bytes + small_weight_bytes_;
 }
 
 size_t VitModel::activation_bytes(int batch, int height, int width) const {

@@ -65,6 +65,7 @@ class VitModel {
   VitWeights weights_;  // the small tensors (norms, tokens, scales); matrices live packed
   Precision precision_;
   bool packed_weights_from_cache_ = false;
+  size_t small_weight_bytes_ = 0;  // of weights_, once the matrices are packed and released
   std::unique_ptr<MatmulRunner> matmul_;
   ModelLinears linears_;
   std::unique_ptr<ScratchPool> scratch_;  // one Scratch per concurrent forward call
