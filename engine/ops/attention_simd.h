@@ -6,16 +6,12 @@
 #include <cmath>
 #include <cstdint>
 
-// GCC 12's AVX-512 headers leave a dummy operand uninitialised inside intrinsics such as
-// _mm512_max_ps (GCC bug 105593); the warning is about the header, not this code, and is
-// silenced for the header's lines only.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#include <immintrin.h>
-#pragma GCC diagnostic pop
+#include "engine/ops/simd_exp.h"
+#include "engine/ops/x86_intrinsics.h"
 
 namespace vit::attention_simd {
+
+using simd_exp::exp_nonpositive;
 
 constexpr int kLanes = 16;
 
@@ -23,23 +19,6 @@ constexpr int kLanes = 16;
 // (GCC emits those only for bfloat16 intrinsics), but may use AVX512BW and AVX512VL, which
 // fused_attention_available() checks for (every AVX-512 CPU but Xeon Phi).
 #define VIT_KERNEL __attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16")))
-
-// e^x for x <= 0 (softmax after subtracting the row maximum): 2^n * e^f with f in
-// [-ln2/2, ln2/2] and a degree-6 Taylor polynomial (relative error below 2e-7).
-VIT_KERNEL inline __m512 exp_nonpositive(__m512 x) {
-  x = _mm512_max_ps(x, _mm512_set1_ps(-87.0f));
-  const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504f)), _MM_FROUND_TO_NEAREST_INT);
-  __m512 f = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
-  f = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), f);
-  __m512 p = _mm512_set1_ps(1.0f / 720);
-  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(1.0f / 120));
-  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(1.0f / 24));
-  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(1.0f / 6));
-  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(0.5f));
-  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(1.0f));
-  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(1.0f));
-  return _mm512_scalef_ps(p, n);
-}
 
 // The largest of a row's first `keys` values. Four maxima, so the comparisons do not wait on
 // each other.

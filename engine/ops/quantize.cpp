@@ -3,13 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-// GCC 12's AVX-512 headers leave a dummy operand uninitialised inside some intrinsics (GCC bug
-// 105593); the warning is about the header's lines, not this code.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#include <immintrin.h>
-#pragma GCC diagnostic pop
+#include "engine/ops/x86_intrinsics.h"
 
 namespace vit {
 
@@ -34,14 +28,12 @@ float quantize_row_portable(const float* x, int64_t count, int8_t* q) {
   return scale;
 }
 
-#define VIT_AVX512 __attribute__((target("avx512f")))
-
-VIT_AVX512 __mmask16 first_lanes(int64_t n) {
+VIT_AVX512F __mmask16 first_lanes(int64_t n) {
   return static_cast<__mmask16>(n >= 16 ? 0xffff : (1u << n) - 1);
 }
 
 // The same row, 16 values at a time; every value comes out as the portable code gives it.
-VIT_AVX512 float quantize_row_avx512(const float* x, int64_t count, int8_t* q) {
+VIT_AVX512F float quantize_row_avx512(const float* x, int64_t count, int8_t* q) {
   __m512 maxima[4];
   for (__m512& m : maxima) m = _mm512_setzero_ps();
   int64_t i = 0;
