@@ -13,19 +13,11 @@ void swiglu_row_portable(const float* gate, const float* value, int64_t width, f
   for (int64_t i = 0; i < width; ++i) y[i] = gate[i] / (1.0f + std::exp(-gate[i])) * value[i];
 }
 
-// sigmoid(g) from e = exp(-|g|), which never overflows: 1 / (1 + e) for g >= 0, e / (1 + e)
-// below. NaN stays NaN.
 VIT_AVX512F void swiglu_row_avx512(const float* gate, const float* value, int64_t width, float* y) {
-  const __m512i sign = _mm512_set1_epi32(static_cast<int>(0x80000000u));
-  const __m512 one = _mm512_set1_ps(1.0f);
   for (int64_t i = 0; i < width; i += 16) {
     const __mmask16 lanes = static_cast<__mmask16>(width - i >= 16 ? 0xffff : (1u << (width - i)) - 1);
     const __m512 g = _mm512_maskz_loadu_ps(lanes, gate + i);
-    const __m512 minus_abs = _mm512_castsi512_ps(_mm512_or_si512(_mm512_castps_si512(g), sign));
-    const __m512 e = simd_exp::exp_nonpositive(minus_abs);
-    const __m512 numerator = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(g, _mm512_setzero_ps(), _CMP_GE_OQ), e, one);
-    const __m512 sigmoid = _mm512_div_ps(numerator, _mm512_add_ps(one, e));
-    const __m512 out = _mm512_mul_ps(_mm512_mul_ps(g, sigmoid), _mm512_maskz_loadu_ps(lanes, value + i));
+    const __m512 out = _mm512_mul_ps(_mm512_mul_ps(g, simd_exp::sigmoid(g)), _mm512_maskz_loadu_ps(lanes, value + i));
     _mm512_mask_storeu_ps(y + i, lanes, out);
   }
 }
