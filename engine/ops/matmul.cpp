@@ -13,6 +13,7 @@
 #include "engine/ops/lru_cache.h"
 #include "engine/ops/onednn_layout.h"
 #include "engine/ops/quantize.h"
+#include "engine/ops/rescale_rows.h"
 #include "formats/error.h"
 
 namespace vit {
@@ -66,11 +67,11 @@ void execute(const dnnl::engine& engine, const dnnl::primitive& primitive, size_
 
 // Where the post-op arguments sit in a chain (-1: absent).
 struct PostOpLayout {
-  int column_scales = -1, bias = -1, gamma = -1;
+  int column_scales = -1, gamma = -1;
 };
 
-// The chain [column scales] [bias] epilogue; column scales and bias are [1, outputs] operands.
-dnnl::primitive_attr make_attr(bool column_scales, bool bias, Epilogue epilogue, bool has_gamma, int64_t outputs,
+// The chain [column scales] epilogue; column scales and gamma are [1, outputs] operands.
+dnnl::primitive_attr make_attr(bool column_scales, Epilogue epilogue, bool has_gamma, int64_t outputs,
                                PostOpLayout* layout) {
   dnnl::post_ops ops;
   const dnnl::memory::desc row({1, outputs}, dt::f32, tag::ab);
@@ -78,10 +79,6 @@ dnnl::primitive_attr make_attr(bool column_scales, bool bias, Epilogue epilogue,
   if (column_scales) {
     ops.append_binary(dnnl::algorithm::binary_mul, row);
     layout->column_scales = next++;
-  }
-  if (bias) {
-    ops.append_binary(dnnl::algorithm::binary_add, row);
-    layout->bias = next++;
   }
   switch (epilogue) {
     case Epilogue::None:
@@ -148,10 +145,8 @@ struct MatmulRunner::State {
     dnnl::matmul primitive;
     size_t scratchpad = 0;
     PostOpLayout layout;
-    dnnl::binary rescale;  // Int8 only
-    size_t rescale_scratchpad = 0;
-    PostOpLayout rescale_layout;
-    bool accumulates = false;  // AddToOutput
+    Epilogue epilogue = Epilogue::None;  // int8 applies it after the GEMM
+    bool accumulates = false;            // AddToOutput
   };
   // Bounded, so that inputs of ever new sizes do not keep ever more primitives.
   LruCache<Key, Linear> cache{MatmulRunner::kCachedPrimitives};
@@ -198,14 +193,14 @@ struct MatmulRunner::State {
     dnnl::memory::desc bias =
         has_bias && !int8 ? dnnl::memory::desc({1, s.outputs}, dt::f32, tag::ab) : dnnl::memory::desc();
     dnnl::memory::desc dst({s.rows, s.outputs}, bf16_out ? dt::bf16 : dt::f32, tag::ab);
-    const dnnl::primitive_attr attr = int8 ? make_attr(true, false, Epilogue::None, false, s.outputs, layout)
-                                           : make_attr(false, false, epilogue, has_gamma, s.outputs, layout);
+    const dnnl::primitive_attr attr = int8 ? make_attr(true, Epilogue::None, false, s.outputs, layout)
+                                           : make_attr(false, epilogue, has_gamma, s.outputs, layout);
     return dnnl::matmul::primitive_desc(dnnl::matmul::desc(src, weights, bias, dst), attr, engine);
   }
 
   // Int8 runs in two steps, because oneDNN 2.6's VNNI kernels take no per-row scales: the
-  // GEMM gives int32 sums times the weights' column scales; then a binary primitive multiplies
-  // by the activations' row scales and applies bias and epilogue.
+  // GEMM gives int32 sums times the weights' column scales; then rescale_rows multiplies by the
+  // activations' row scales and applies bias and epilogue.
   Linear get(const LinearShape& s, const dnnl::memory::desc& weights, bool packed, bool has_bias, Epilogue epilogue,
              bool has_gamma, bool bf16_in, bool bf16_out) {
     const dt type = weights.data_type();
@@ -216,18 +211,11 @@ struct MatmulRunner::State {
     std::lock_guard<std::mutex> lock(mutex);
     Linear linear;
     if (cache.get(key, &linear)) return linear;
+    linear.epilogue = epilogue;
     linear.accumulates = epilogue == Epilogue::AddToOutput;
     const auto pd = describe(s, weights, has_bias, epilogue, has_gamma, bf16_out, &linear.layout);
     linear.primitive = dnnl::matmul(pd);
     linear.scratchpad = scratchpad_bytes(pd);
-    if (weights.data_type() == dt::s8) {
-      const dnnl::memory::desc out({s.rows, s.outputs}, dt::f32, tag::ab), rows({s.rows, 1}, dt::f32, tag::ab);
-      const dnnl::binary::primitive_desc rescale(
-          dnnl::binary::desc(dnnl::algorithm::binary_mul, out, rows, out),
-          make_attr(false, has_bias, epilogue, has_gamma, s.outputs, &linear.rescale_layout), engine);
-      linear.rescale = dnnl::binary(rescale);
-      linear.rescale_scratchpad = scratchpad_bytes(rescale);
-    }
     cache.put(key, linear);
     return linear;
   }
@@ -279,15 +267,8 @@ struct MatmulRunner::State {
       if (gamma) args.emplace(post_op(linear.layout.gamma), wrap({1, s.outputs}, gamma));
     }
     execute(engine, linear.primitive, linear.scratchpad, stream, std::move(args));
-    if (int8) {
-      std::unordered_map<int, dnnl::memory> rescale{{DNNL_ARG_SRC_0, wrap({s.rows, s.outputs}, product)},
-                                                    {DNNL_ARG_SRC_1, wrap({s.rows, 1}, row_scales.data())},
-                                                    {DNNL_ARG_DST, wrap({s.rows, s.outputs}, y)}};
-      if (bias) rescale.emplace(post_op(linear.rescale_layout.bias), wrap({1, s.outputs}, bias));
-      if (gamma) rescale.emplace(post_op(linear.rescale_layout.gamma), wrap({1, s.outputs}, gamma));
-      execute(engine, linear.rescale, linear.rescale_scratchpad, stream, std::move(rescale));
-    }
     stream.wait();
+    if (int8) rescale_rows({product, row_scales.data(), bias, gamma, linear.epilogue, s.rows, s.outputs}, y);
   }
 };
 
