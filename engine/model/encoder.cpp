@@ -49,15 +49,17 @@ const float* positions_for(const ForwardPass& f, ResampledPositions& resampled) 
   return resampled.values.data();
 }
 
-// LayerNorm of act.x into act.normed.
-void normalize_into_normed(const ForwardPass& f, const Floats& weight, const Floats& bias) {
+// LayerNorm of act.x into y (act.normed or act.mlp_input).
+void normalize_into(const ForwardPass& f, const GemmActivations& y, const Floats& weight, const Floats& bias) {
   OpZone zone(f.times, Op::LayerNorm);
   const VitConfig& c = f.config;
-  const GemmActivations& y = f.act.normed;
-  if (y.bf16)
-    layer_norm(f.act.x, y.bf16, f.layout.rows(), c.hidden_size, weight.data(), bias.data(), c.layer_norm_eps);
+  const int64_t rows = f.layout.rows();
+  if (y.s8)
+    layer_norm(f.act.x, y.s8, y.row_scales, rows, c.hidden_size, weight.data(), bias.data(), c.layer_norm_eps);
+  else if (y.bf16)
+    layer_norm(f.act.x, y.bf16, rows, c.hidden_size, weight.data(), bias.data(), c.layer_norm_eps);
   else
-    layer_norm(f.act.x, y.f32, f.layout.rows(), c.hidden_size, weight.data(), bias.data(), c.layer_norm_eps);
+    layer_norm(f.act.x, y.f32, rows, c.hidden_size, weight.data(), bias.data(), c.layer_norm_eps);
 }
 
 // act.attended = softmax(q k^T / sqrt(head_dim)) v over act.qkv, after qk_norm if the model has it.
@@ -81,15 +83,16 @@ void self_attention(const ForwardPass& f, const LayerWeights& w) {
 
 const float* data_or_null(const Floats& v) { return v.empty() ? nullptr : v.data(); }
 
-// act.hidden = act(fc1(act.normed)); for SwiGLU, silu(gate) * value of fc1's two halves.
+// act.hidden = act(fc1(act.mlp_input)); for SwiGLU, silu(gate) * value of fc1's two halves.
 void mlp_hidden(const ForwardPass& f, const LayerLinears& linear) {
   const Activations& a = f.act;
   const int64_t rows = f.layout.rows();
   if (!f.config.swiglu) {
-    run_linear(f.mm, rows, a.normed.input(), linear.fc1, a.hidden.output(), activation_epilogue(f.config.activation));
+    run_linear(f.mm, rows, a.mlp_input.input(), linear.fc1, a.hidden.output(),
+               activation_epilogue(f.config.activation));
     return;
   }
-  run_linear(f.mm, rows, a.normed.input(), linear.fc1, a.gate_value, Epilogue::None);
+  run_linear(f.mm, rows, a.mlp_input.input(), linear.fc1, a.gate_value, Epilogue::None);
   swiglu_gate(a.gate_value, rows, f.config.intermediate_size, a.hidden.f32);
 }
 
@@ -135,7 +138,7 @@ void encoder_block(const ForwardPass& f, int layer) {
   const LayerLinears& linear = f.linears.layers[layer];
   const Activations& a = f.act;
   const int64_t rows = f.layout.rows();
-  normalize_into_normed(f, w.norm1_weight, w.norm1_bias);
+  normalize_into(f, a.normed, w.norm1_weight, w.norm1_bias);
   {
     OpZone zone(f.times, Op::QkvGemm);
     run_linear(f.mm, rows, a.normed.input(), linear.qkv, a.qkv, Epilogue::None);
@@ -145,7 +148,7 @@ void encoder_block(const ForwardPass& f, int layer) {
     OpZone zone(f.times, Op::ProjGemm);
     run_linear(f.mm, rows, a.attended, linear.proj, a.x, Epilogue::AddToOutput, data_or_null(w.layer_scale1));
   }
-  normalize_into_normed(f, w.norm2_weight, w.norm2_bias);
+  normalize_into(f, a.mlp_input, w.norm2_weight, w.norm2_bias);
   {
     OpZone zone(f.times, Op::Fc1Gemm);
     mlp_hidden(f, linear);

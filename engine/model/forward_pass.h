@@ -24,14 +24,22 @@ struct TokenLayout {
 
 TokenLayout token_layout(const VitConfig& config, int batch, int height, int width);
 
-// A buffer that LayerNorm or fc1 write and a GEMM reads: bfloat16 in bfloat16 models (the GEMM
-// then skips converting its input; both round to nearest even, so the values are the same),
-// float32 otherwise. Exactly one pointer is set.
+// A buffer that LayerNorm or fc1 write and a GEMM reads, in the type that GEMM takes: bfloat16
+// in bfloat16 models, int8 rows with their scales before the int8 layers of int8 models (the
+// GEMM then skips converting its input; the values are those its conversion would make),
+// float32 otherwise. Exactly one of f32, bf16 and s8 is set.
 struct GemmActivations {
   float* f32 = nullptr;
   uint16_t* bf16 = nullptr;
-  LinearInput input() const { return bf16 ? LinearInput(bf16) : LinearInput(f32); }
-  LinearOutput output() const { return bf16 ? LinearOutput(bf16) : LinearOutput(f32); }
+  int8_t* s8 = nullptr;
+  float* row_scales = nullptr;  // with s8
+  float* int8_sums = nullptr;   // with s8 that a GEMM writes: its float32 sums
+  LinearInput input() const {
+    return s8 ? LinearInput(s8, row_scales) : bf16 ? LinearInput(bf16) : LinearInput(f32);
+  }
+  LinearOutput output() const {
+    return s8 ? LinearOutput(s8, row_scales, int8_sums) : bf16 ? LinearOutput(bf16) : LinearOutput(f32);
+  }
 };
 
 struct MapHeadBuffers {
@@ -47,7 +55,8 @@ struct Activations {
   float* unfolded;                 // [patch rows, channels * patch * patch]
   float* patch_tokens;             // [patch rows, hidden]
   float* x;                        // [rows, hidden]: the residual stream
-  GemmActivations normed;          // [rows, hidden]
+  GemmActivations normed;          // [rows, hidden]: LayerNorm's output for qkv
+  GemmActivations mlp_input;       // [rows, hidden]: LayerNorm's output for fc1 (normed but in int8 models)
   float* qkv;                      // [rows, 3 * hidden]
   float* attended;                 // [rows, hidden]
   GemmActivations hidden;          // [rows, intermediate] (float32 for SwiGLU)
@@ -70,11 +79,12 @@ struct ForwardPass {
   OpTimes* times;
 };
 
-// The buffers of a call with this layout (`bf16_activations`: normed and hidden in bfloat16).
+// The buffers of a call with this layout, for a model of this precision (bfloat16: normed and
+// hidden in bfloat16; int8: mlp_input and hidden in int8).
 Activations carve_activations(Scratch& scratch, const VitConfig& config, const TokenLayout& layout,
-                              bool bf16_activations, AttentionKernel attention_kernel);
+                              Precision precision, AttentionKernel attention_kernel);
 // The bytes those buffers take (what carve_activations needs a Scratch to hold).
-size_t activation_bytes(const VitConfig& config, const TokenLayout& layout, bool bf16_activations,
+size_t activation_bytes(const VitConfig& config, const TokenLayout& layout, Precision precision,
                         AttentionKernel attention_kernel);
 
 // Embedding: act.x = [prefix tokens, patch embeddings] + position embeddings.

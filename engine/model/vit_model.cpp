@@ -104,7 +104,7 @@ size_t VitModel::weight_bytes() const {
 }
 
 size_t VitModel::activation_bytes(int batch, int height, int width) const {
-  return vit::activation_bytes(config_, token_layout(config_, batch, height, width), precision_ == Precision::BF16,
+  return vit::activation_bytes(config_, token_layout(config_, batch, height, width), precision_,
                                attention_kernel_for(precision_));
 }
 
@@ -119,11 +119,10 @@ ForwardResult VitModel::forward(const float* pixels, int batch, int height, int 
   check_input(c, batch, height, width, outputs);
   ScratchPool::Lease scratch = scratch_->take();
   const TokenLayout layout = token_layout(c, batch, height, width);
-  // With bfloat16 weights, LayerNorm and fc1 write bfloat16 for the GEMMs that read them.
-  const bool bf16_activations = precision_ == Precision::BF16;
+  // LayerNorm and fc1 write bfloat16 or int8 for the bfloat16 or int8 GEMMs that read them.
   const AttentionKernel attention_kernel = attention_kernel_for(precision_);
   const ForwardPass f{c,      weights_, linears_, *matmul_, attention_kernel,
-                      layout, carve_activations(*scratch, c, layout, bf16_activations, attention_kernel), times};
+                      layout, carve_activations(*scratch, c, layout, precision_, attention_kernel), times};
 
   embed_patches(f, pixels);
   add_tokens_and_positions(f, scratch->positions);

@@ -2,6 +2,9 @@
 
 #include <cmath>
 #include <cstring>
+#include <vector>
+
+#include "engine/ops/quantize.h"
 
 namespace vit {
 
@@ -64,6 +67,18 @@ void normalize_rows(const float* x, Out* y, int64_t rows, int64_t row_stride, in
 }
 
 }  // namespace
+
+void layer_norm(const float* x, int8_t* y, float* row_scales, int64_t rows, int64_t dim, const float* weight,
+                const float* bias, float eps) {
+#pragma omp parallel for schedule(static) if (rows * dim >= 65536)
+  for (int64_t r = 0; r < rows; ++r) {
+    thread_local std::vector<float> normalized;  // one row, in the cache until it is quantized
+    normalized.resize(dim);
+    const float* in = x + r * dim;
+    scale_shift(in, normalized.data(), dim, row_stats(in, dim, eps), weight, bias);
+    row_scales[r] = quantize_row(normalized.data(), dim, y + r * dim);
+  }
+}
 
 void layer_norm(const float* x, float* y, int64_t rows, int64_t row_stride, int64_t groups,
                 int64_t dim, const float* weight, const float* bias, float eps) {

@@ -20,4 +20,10 @@ inline void layer_norm(const float* x, float* y, int64_t rows, int64_t dim, cons
 void layer_norm(const float* x, uint16_t* y, int64_t rows, int64_t dim, const float* weight, const float* bias,
                 float eps);
 
+// The same quantized to int8 per row as quantize_rows does (row_scales: [rows]): the input of
+// int8 GEMMs, with no float32 copy in between. The values equal quantize_rows of the float32
+// result.
+void layer_norm(const float* x, int8_t* y, float* row_scales, int64_t rows, int64_t dim, const float* weight,
+                const float* bias, float eps);
+
 }  // namespace vit

@@ -220,38 +220,52 @@ struct MatmulRunner::State {
     return linear;
   }
 
+  dnnl::memory wrap(const std::vector<int64_t>& dims, const void* p, dt type = dt::f32) {
+    return dnnl::memory(dnnl::memory::desc(dims, type, tag::ab), engine, const_cast<void*>(p));
+  }
+
+  // The GEMM's source: the input as given, or converted to the weights' type in a per-thread
+  // buffer (bfloat16 by a reorder; int8 per row, its scales then in *row_scales).
+  dnnl::memory source(const LinearShape& s, LinearInput input, dt type, dnnl::stream& stream,
+                      const float** row_scales) {
+    thread_local std::vector<uint8_t> converted;
+    thread_local std::vector<float> scales;
+    if (input.int8()) {
+      *row_scales = input.row_scales;
+      return wrap({s.rows, s.inputs}, input.data, dt::s8);
+    }
+    const dnnl::memory given = wrap({s.rows, s.inputs}, input.data, input.bf16 ? dt::bf16 : dt::f32);
+    if (type == dt::f32 || input.bf16) return given;
+    const int64_t n = s.rows * s.inputs;
+    const size_t bytes = static_cast<size_t>(n) * (type == dt::bf16 ? sizeof(uint16_t) : sizeof(int8_t));
+    if (converted.size() < bytes) converted.resize(bytes);
+    dnnl::memory to = wrap({s.rows, s.inputs}, converted.data(), type);
+    if (type == dt::bf16) {
+      const Runnable reorder = get_reorder(given.get_desc(), to.get_desc());
+      execute(engine, reorder.primitive, reorder.scratchpad, stream, {{DNNL_ARG_FROM, given}, {DNNL_ARG_TO, to}});
+      stream.wait();
+    } else {
+      scales.resize(s.rows);
+      quantize_rows(static_cast<const float*>(input.data), s.rows, s.inputs, reinterpret_cast<int8_t*>(converted.data()),
+                    scales.data());
+      *row_scales = scales.data();
+    }
+    return to;
+  }
+
   void run(const Linear& linear, const LinearShape& s, LinearInput input, const dnnl::memory& weights,
            const std::vector<float>& weight_scales, const float* bias, LinearOutput output, const float* gamma) {
-    auto wrap = [&](std::vector<int64_t> dims, const void* p, dt type = dt::f32) {
-      return dnnl::memory(dnnl::memory::desc(dims, type, tag::ab), engine, const_cast<void*>(p));
-    };
-    const float* x = static_cast<const float*>(input.data);  // when !input.bf16
-    float* y = static_cast<float*>(output.data);             // when !output.bf16
     auto post_op = [](int index) { return DNNL_ARG_ATTR_MULTIPLE_POST_OP(index) | DNNL_ARG_SRC_1; };
     const dt type = weights.get_desc().data_type();
-    const int64_t n = s.rows * s.inputs;
-    // Activations converted to the weights' type, in per-thread buffers.
-    thread_local std::vector<uint8_t> converted;
-    thread_local std::vector<float> row_scales, sums;
-    dnnl::memory src = wrap({s.rows, s.inputs}, input.data, input.bf16 ? dt::bf16 : dt::f32);
-    dnnl::stream stream(engine);
-    if (type != dt::f32 && !input.bf16) {
-      const size_t bytes = static_cast<size_t>(n) * (type == dt::bf16 ? sizeof(uint16_t) : sizeof(int8_t));
-      if (converted.size() < bytes) converted.resize(bytes);
-      dnnl::memory to(dnnl::memory::desc({s.rows, s.inputs}, type, tag::ab), engine, converted.data());
-      if (type == dt::bf16) {
-        const Runnable reorder = get_reorder(src.get_desc(), to.get_desc());
-        execute(engine, reorder.primitive, reorder.scratchpad, stream, {{DNNL_ARG_FROM, src}, {DNNL_ARG_TO, to}});
-        stream.wait();
-      } else {
-        row_scales.resize(s.rows);
-        quantize_rows(x, s.rows, s.inputs, reinterpret_cast<int8_t*>(converted.data()), row_scales.data());
-      }
-      src = to;
-    }
     const bool int8 = type == dt::s8;
-    float* product = y;
-    if (int8 && linear.accumulates) {  // y must keep the residual until the rescale adds to it
+    dnnl::stream stream(engine);
+    const float* row_scales = nullptr;
+    const dnnl::memory src = source(s, input, type, stream, &row_scales);
+    // int8 sums go to the output's buffer for them, or to a per-thread one where y keeps the
+    // residual until the rescale adds to it.
+    thread_local std::vector<float> sums;
+    float* product = output.int8() ? output.int8_sums : static_cast<float*>(output.data);
+    if (int8 && linear.accumulates) {
       if (sums.size() < static_cast<size_t>(s.rows * s.outputs)) sums.resize(s.rows * s.outputs);
       product = sums.data();
     }
@@ -268,7 +282,12 @@ struct MatmulRunner::State {
     }
     execute(engine, linear.primitive, linear.scratchpad, stream, std::move(args));
     stream.wait();
-    if (int8) rescale_rows({product, row_scales.data(), bias, gamma, linear.epilogue, s.rows, s.outputs}, y);
+    if (!int8) return;
+    const RowRescale rescale{product, row_scales, bias, gamma, linear.epilogue, s.rows, s.outputs};
+    if (output.int8())
+      rescale_rows(rescale, static_cast<int8_t*>(output.data), output.row_scales);
+    else
+      rescale_rows(rescale, static_cast<float*>(output.data));
   }
 };
 
@@ -396,6 +415,10 @@ PackedWeights MatmulRunner::from_image(int64_t inputs, int64_t outputs, Precisio
 void MatmulRunner::linear(const LinearShape& s, LinearInput x, const PackedWeights& weight, const float* bias,
                           LinearOutput y, Epilogue epilogue, const float* gamma) const {
   const auto& memory = *static_cast<const dnnl::memory*>(weight.memory_.get());
+  const bool int8_weights = memory.get_desc().data_type() == dt::s8;
+  if ((x.int8() || y.int8()) &&
+      (!int8_weights || (y.int8() && (epilogue == Epilogue::AddToOutput || y.int8_sums == nullptr))))
+    fail("MatmulRunner", "int8 activations in a layer that cannot take them");
   if (epilogue != Epilogue::AddToOutput) gamma = nullptr;
   const State::Linear linear =
       state_->get(s, memory.get_desc(), true, bias != nullptr, epilogue, gamma != nullptr, x.bf16, y.bf16);

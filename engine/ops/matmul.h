@@ -38,20 +38,30 @@ const char* precision_name(Precision precision);  // "f32", "bf16", "int8"
 // The inverse; throws Error(where: ...) for any other name.
 Precision precision_from_name(const std::string& name, const std::string& where);
 
-// Activations a linear layer reads or writes: float32, or bfloat16 (the upper half of a float32,
-// rounded to nearest even). bfloat16 inputs need BF16 weights (the conversion each call would
-// do is skipped); bfloat16 outputs need a non-Int8 layer without AddToOutput.
+// Activations a linear layer reads or writes: float32; bfloat16 (the upper half of a float32,
+// rounded to nearest even); or int8 quantized per row as quantize_rows does, with the rows'
+// scales. bfloat16 inputs need BF16 weights and int8 inputs Int8 weights (the conversion each
+// call would do is skipped); bfloat16 outputs need a non-Int8 layer without AddToOutput, int8
+// outputs an Int8 layer without AddToOutput, and a float32 [rows, outputs] buffer for the
+// GEMM's sums.
 struct LinearInput {
   LinearInput(const float* p) : data(p) {}
   LinearInput(const uint16_t* p) : data(p), bf16(true) {}
+  LinearInput(const int8_t* p, const float* scales) : data(p), row_scales(scales) {}
   const void* data;
   bool bf16 = false;
+  const float* row_scales = nullptr;  // set for int8
+  bool int8() const { return row_scales != nullptr; }
 };
 struct LinearOutput {
   LinearOutput(float* p) : data(p) {}
   LinearOutput(uint16_t* p) : data(p), bf16(true) {}
+  LinearOutput(int8_t* p, float* scales, float* sums) : data(p), row_scales(scales), int8_sums(sums) {}
   void* data;
   bool bf16 = false;
+  float* row_scales = nullptr;  // set for int8
+  float* int8_sums = nullptr;   // set for int8
+  bool int8() const { return row_scales != nullptr; }
 };
 
 // A weight matrix in oneDNN's preferred (blocked) layout; the same for every row count.

@@ -61,17 +61,23 @@ VIT_AVX512F float quantize_row_avx512(const float* x, int64_t count, int8_t* q) 
 
 using RowQuantizer = float (*)(const float*, int64_t, int8_t*);
 
-void quantize_each_row(RowQuantizer quantize_row, const float* matrix, int64_t rows, int64_t cols, int8_t* q,
+void quantize_each_row(RowQuantizer row_quantizer, const float* matrix, int64_t rows, int64_t cols, int8_t* q,
                        float* scales) {
 #pragma omp parallel for schedule(static) if (rows * cols > 65536)
-  for (int64_t r = 0; r < rows; ++r) scales[r] = quantize_row(matrix + r * cols, cols, q + r * cols);
+  for (int64_t r = 0; r < rows; ++r) scales[r] = row_quantizer(matrix + r * cols, cols, q + r * cols);
+}
+
+RowQuantizer fastest_row_quantizer() {
+  static const RowQuantizer fastest = __builtin_cpu_supports("avx512f") ? quantize_row_avx512 : quantize_row_portable;
+  return fastest;
 }
 
 }  // namespace
 
+float quantize_row(const float* x, int64_t count, int8_t* q) { return fastest_row_quantizer()(x, count, q); }
+
 void quantize_rows(const float* matrix, int64_t rows, int64_t cols, int8_t* q, float* scales) {
-  static const RowQuantizer fastest = __builtin_cpu_supports("avx512f") ? quantize_row_avx512 : quantize_row_portable;
-  quantize_each_row(fastest, matrix, rows, cols, q, scales);
+  quantize_each_row(fastest_row_quantizer(), matrix, rows, cols, q, scales);
 }
 
 void quantize_rows_portable(const float* matrix, int64_t rows, int64_t cols, int8_t* q, float* scales) {

@@ -11,6 +11,9 @@ namespace vit {
 // Uses AVX-512 where the CPU has it.
 void quantize_rows(const float* matrix, int64_t rows, int64_t cols, int8_t* q, float* scales);
 
+// One row of quantize_rows: quantizes x[count] into q and returns its scale.
+float quantize_row(const float* x, int64_t count, int8_t* q);
+
 // The same results without AVX-512: what quantize_rows runs on other CPUs.
 void quantize_rows_portable(const float* matrix, int64_t rows, int64_t cols, int8_t* q, float* scales);
 

@@ -1,9 +1,12 @@
 #include "engine/ops/rescale_rows.h"
 
 #include <cmath>
+#include <vector>
 
+#include "engine/ops/quantize.h"
 #include "engine/ops/simd_exp.h"
 #include "engine/ops/x86_intrinsics.h"
+#include "formats/error.h"
 
 namespace vit {
 
@@ -22,10 +25,10 @@ float activate_portable(Epilogue epilogue, float x) {
   }
 }
 
-void rescale_row_portable(const RowRescale& r, int64_t row, float* y) {
+// Row `row` into out (one row of y, or a buffer for a row that is quantized next).
+void rescale_row_portable(const RowRescale& r, int64_t row, float* out) {
   const float scale = r.row_scales[row];
   const float* sums = r.sums + row * r.cols;
-  float* out = y + row * r.cols;
   for (int64_t c = 0; c < r.cols; ++c) {
     const float v = std::fma(sums[c], scale, r.bias ? r.bias[c] : 0.0f);  // rounded once, as in AVX-512
     if (r.epilogue == Epilogue::AddToOutput)
@@ -71,10 +74,9 @@ VIT_AVX512F __m512 activate_avx512(Epilogue epilogue, __m512 x) {
   }
 }
 
-VIT_AVX512F void rescale_row_avx512(const RowRescale& r, int64_t row, float* y) {
+VIT_AVX512F void rescale_row_avx512(const RowRescale& r, int64_t row, float* out) {
   const __m512 scale = _mm512_set1_ps(r.row_scales[row]);
   const float* sums = r.sums + row * r.cols;
-  float* out = y + row * r.cols;
   for (int64_t c = 0; c < r.cols; c += 16) {
     const __mmask16 lanes = static_cast<__mmask16>(r.cols - c >= 16 ? 0xffff : (1u << (r.cols - c)) - 1);
     const __m512 bias = r.bias ? _mm512_maskz_loadu_ps(lanes, r.bias + c) : _mm512_setzero_ps();
@@ -94,16 +96,39 @@ using RowRescaler = void (*)(const RowRescale&, int64_t, float*);
 
 void rescale_each_row(RowRescaler rescale_row, const RowRescale& r, float* y) {
 #pragma omp parallel for schedule(static) if (r.rows * r.cols > 65536)
-  for (int64_t row = 0; row < r.rows; ++row) rescale_row(r, row, y);
+  for (int64_t row = 0; row < r.rows; ++row) rescale_row(r, row, y + row * r.cols);
+}
+
+// Each row into a buffer that stays in the cache, then quantized from there.
+void rescale_and_quantize_each_row(RowRescaler rescale_row, const RowRescale& r, int8_t* q, float* q_scales) {
+#pragma omp parallel for schedule(static) if (r.rows * r.cols > 65536)
+  for (int64_t row = 0; row < r.rows; ++row) {
+    thread_local std::vector<float> values;
+    values.resize(r.cols);
+    rescale_row(r, row, values.data());
+    q_scales[row] = quantize_row(values.data(), r.cols, q + row * r.cols);
+  }
+}
+
+RowRescaler fastest_rescaler() {
+  static const RowRescaler fastest = __builtin_cpu_supports("avx512f") ? rescale_row_avx512 : rescale_row_portable;
+  return fastest;
 }
 
 }  // namespace
 
-void rescale_rows(const RowRescale& r, float* y) {
-  static const RowRescaler fastest = __builtin_cpu_supports("avx512f") ? rescale_row_avx512 : rescale_row_portable;
-  rescale_each_row(fastest, r, y);
+void rescale_rows(const RowRescale& r, float* y) { rescale_each_row(fastest_rescaler(), r, y); }
+
+void rescale_rows(const RowRescale& r, int8_t* q, float* q_scales) {
+  if (r.epilogue == Epilogue::AddToOutput) fail("rescale_rows", "a residual update has no int8 output");
+  rescale_and_quantize_each_row(fastest_rescaler(), r, q, q_scales);
 }
 
 void rescale_rows_portable(const RowRescale& r, float* y) { rescale_each_row(rescale_row_portable, r, y); }
+
+void rescale_rows_portable(const RowRescale& r, int8_t* q, float* q_scales) {
+  if (r.epilogue == Epilogue::AddToOutput) fail("rescale_rows", "a residual update has no int8 output");
+  rescale_and_quantize_each_row(rescale_row_portable, r, q, q_scales);
+}
 
 }  // namespace vit

@@ -23,7 +23,13 @@ struct RowRescale {
 // AVX-512 where the CPU has it.
 void rescale_rows(const RowRescale& r, float* y);
 
+// The same quantized per row as quantize_rows does (q: [rows, cols], q_scales: [rows]), with
+// no float32 copy in between: the values equal quantize_rows of the float32 result. Throws
+// Error for AddToOutput.
+void rescale_rows(const RowRescale& r, int8_t* q, float* q_scales);
+
 // The same in plain C++: what rescale_rows runs on other CPUs.
 void rescale_rows_portable(const RowRescale& r, float* y);
+void rescale_rows_portable(const RowRescale& r, int8_t* q, float* q_scales);
 
 }  // namespace vit

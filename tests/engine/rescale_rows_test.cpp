@@ -6,7 +6,9 @@
 
 #include <gtest/gtest.h>
 
+#include "engine/ops/quantize.h"
 #include "engine/ops/rescale_rows.h"
+#include "formats/error.h"
 
 namespace vit {
 namespace {
@@ -22,7 +24,11 @@ double activate(Epilogue epilogue, double x) {
   }
 }
 
-using Rescaler = void (*)(const RowRescale&, float*);
+struct Rescaler {
+  void (*to_float)(const RowRescale&, float*);
+  void (*to_int8)(const RowRescale&, int8_t*, float*);
+  const char* name;
+};
 
 struct Case {
   Epilogue epilogue;
@@ -49,9 +55,9 @@ TEST_P(RescaleRows, MatchesFloat64ForEveryEpilogue) {
       for (float& v : gamma) v = normal(rng);
       for (float& v : y) v = normal(rng);
       const std::vector<float> before = y;
-      GetParam()({sums.data(), scales.data(), c.bias ? bias.data() : nullptr, c.gamma ? gamma.data() : nullptr,
-                  c.epilogue, rows, cols},
-                 y.data());
+      GetParam().to_float({sums.data(), scales.data(), c.bias ? bias.data() : nullptr,
+                           c.gamma ? gamma.data() : nullptr, c.epilogue, rows, cols},
+                          y.data());
       for (int64_t r = 0; r < rows; ++r)
         for (int64_t i = 0; i < cols; ++i) {
           // The layer's value rounded once to float32, as the kernels do; from there on float64.
@@ -73,14 +79,42 @@ TEST_P(RescaleRows, MatchesFloat64ForEveryEpilogue) {
 TEST_P(RescaleRows, WritesInPlace) {
   std::vector<float> sums = {1.0f, -2.0f, 3.0f, 0.5f};
   const std::vector<float> scales = {2.0f, 0.5f}, bias = {0.25f, -0.25f};
-  GetParam()({sums.data(), scales.data(), bias.data(), nullptr, Epilogue::None, 2, 2}, sums.data());
+  GetParam().to_float({sums.data(), scales.data(), bias.data(), nullptr, Epilogue::None, 2, 2}, sums.data());
   EXPECT_EQ(sums, (std::vector<float>{2.25f, -4.25f, 1.75f, 0.0f}));
 }
 
-INSTANTIATE_TEST_SUITE_P(Kernels, RescaleRows, ::testing::Values(&rescale_rows, &rescale_rows_portable),
-                         [](const ::testing::TestParamInfo<Rescaler>& info) {
-                           return info.param == &rescale_rows_portable ? "Portable" : "Fastest";
-                         });
+// The int8 output is the float32 one quantized by quantize_rows, value for value.
+TEST_P(RescaleRows, Int8OutputIsTheFloatOutputQuantized) {
+  std::mt19937 rng(22);
+  std::normal_distribution<float> normal(0.0f, 3.0f);
+  const int64_t rows = 40, cols = 3072;  // shared between threads
+  std::vector<float> sums(rows * cols), scales(rows, 0.7f), bias(cols);
+  for (float& v : sums) v = normal(rng);
+  for (float& v : bias) v = normal(rng);
+  for (Epilogue epilogue : {Epilogue::None, Epilogue::GeluErf, Epilogue::QuickGelu}) {
+    const RowRescale r{sums.data(), scales.data(), bias.data(), nullptr, epilogue, rows, cols};
+    std::vector<float> y(rows * cols), want_scales(rows), got_scales(rows);
+    std::vector<int8_t> want(rows * cols), got(rows * cols);
+    GetParam().to_float(r, y.data());
+    quantize_rows(y.data(), rows, cols, want.data(), want_scales.data());
+    GetParam().to_int8(r, got.data(), got_scales.data());
+    EXPECT_EQ(got, want);
+    EXPECT_EQ(got_scales, want_scales);
+  }
+}
+
+TEST_P(RescaleRows, AResidualUpdateHasNoInt8Output) {
+  const std::vector<float> sums = {1.0f}, scales = {1.0f};
+  int8_t q = 0;
+  float scale = 0.0f;
+  EXPECT_THROW(GetParam().to_int8({sums.data(), scales.data(), nullptr, nullptr, Epilogue::AddToOutput, 1, 1}, &q, &scale),
+               Error);
+}
+
+INSTANTIATE_TEST_SUITE_P(Kernels, RescaleRows,
+                         ::testing::Values(Rescaler{&rescale_rows, &rescale_rows, "Fastest"},
+                                           Rescaler{&rescale_rows_portable, &rescale_rows_portable, "Portable"}),
+                         [](const ::testing::TestParamInfo<Rescaler>& info) { return info.param.name; });
 
 }  // namespace
 }  // namespace vit
