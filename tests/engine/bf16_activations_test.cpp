@@ -1,7 +1,6 @@
 // bfloat16 activations between layers (LayerNorm and fc1 writing bfloat16 for the next GEMM):
 // the values are those the GEMM's own conversion would have made.
 #include <cstring>
-#include <random>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -9,6 +8,7 @@
 #include "engine/ops/layer_norm.h"
 #include "engine/ops/matmul.h"
 #include "formats/error.h"
+#include "tests/engine/random_layer.h"
 
 namespace vit {
 namespace {
@@ -26,14 +26,6 @@ float from_bf16(uint16_t h) {
   return v;
 }
 
-std::vector<float> random_values(size_t n, unsigned seed, float scale = 1.0f) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> uniform(-scale, scale);
-  std::vector<float> v(n);
-  for (float& x : v) x = uniform(rng);
-  return v;
-}
-
 TEST(Bf16Activations, LayerNormWritesItsFloat32ResultRoundedToNearestEven) {
   const int64_t rows = 7, dim = 200;  // not a multiple of any vector width
   const std::vector<float> x = random_values(rows * dim, 1, 3.0f), weight = random_values(dim, 2),
@@ -45,23 +37,7 @@ TEST(Bf16Activations, LayerNormWritesItsFloat32ResultRoundedToNearestEven) {
   for (size_t i = 0; i < x.size(); ++i) ASSERT_EQ(bf16[i], round_to_bf16(f32[i])) << i;
 }
 
-// A random bfloat16 layer (9 x 768 inputs, 256 outputs, bias); skipped where the CPU has no
-// bfloat16.
-class Bf16Layer : public ::testing::Test {
- protected:
-  void SetUp() override {
-    try {
-      packed = mm.pack(w.data(), kInputs, kOutputs, Precision::BF16);
-    } catch (const Error& e) {
-      GTEST_SKIP() << e.what();
-    }
-  }
-  static constexpr int64_t kRows = 9, kInputs = 768, kOutputs = 256;
-  const std::vector<float> w = random_values(kInputs * kOutputs, 4), x = random_values(kRows * kInputs, 5),
-                           bias = random_values(kOutputs, 6);
-  MatmulRunner mm;
-  PackedWeights packed;
-};
+using Bf16Layer = RandomLayer<Precision::BF16>;
 
 TEST_F(Bf16Layer, Bfloat16InputsGiveTheResultsOfTheGemmsOwnConversion) {
   std::vector<uint16_t> x16(x.size());

@@ -1,7 +1,6 @@
 // int8 activations between layers (LayerNorm and fc1 writing int8 rows with their scales for
 // the next int8 GEMM): the values are those the GEMM's own quantization would have made, so
 // the layer's results do not change.
-#include <random>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -10,17 +9,10 @@
 #include "engine/ops/matmul.h"
 #include "engine/ops/quantize.h"
 #include "formats/error.h"
+#include "tests/engine/random_layer.h"
 
 namespace vit {
 namespace {
-
-std::vector<float> random_values(size_t n, unsigned seed, float scale = 1.0f) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> uniform(-scale, scale);
-  std::vector<float> v(n);
-  for (float& x : v) x = uniform(rng);
-  return v;
-}
 
 struct Quantized {
   std::vector<int8_t> q;
@@ -44,22 +36,7 @@ TEST(Int8Activations, LayerNormWritesItsFloat32ResultQuantized) {
   EXPECT_EQ(got.scales, want.scales);
 }
 
-// A random int8 layer (9 x 768 inputs, 256 outputs, bias); skipped where the CPU has no int8.
-class Int8Layer : public ::testing::Test {
- protected:
-  void SetUp() override {
-    try {
-      packed = mm.pack(w.data(), kInputs, kOutputs, Precision::Int8);
-    } catch (const Error& e) {
-      GTEST_SKIP() << e.what();
-    }
-  }
-  static constexpr int64_t kRows = 9, kInputs = 768, kOutputs = 256;
-  const std::vector<float> w = random_values(kInputs * kOutputs, 4), x = random_values(kRows * kInputs, 5),
-                           bias = random_values(kOutputs, 6);
-  MatmulRunner mm;
-  PackedWeights packed;
-};
+using Int8Layer = RandomLayer<Precision::Int8>;
 
 TEST_F(Int8Layer, Int8InputsGiveTheResultsOfTheGemmsOwnQuantization) {
   const Quantized xq(x, kRows);
