@@ -30,7 +30,7 @@ VIT_KERNEL inline float row_maximum(const float* row, int keys) {
 #pragma GCC unroll 4
     for (int u = 0; u < 4; ++u) m[u] = _mm512_max_ps(m[u], _mm512_loadu_ps(row + j + u * kLanes));
   for (; j < keys; j += kLanes) {
-    const __mmask16 valid = static_cast<__mmask16>(keys - j >= kLanes ? 0xffff : (1u << (keys - j)) - 1);
+    const __mmask16 valid = first_lanes(keys - j);
     m[0] = _mm512_mask_max_ps(m[0], valid, m[0], _mm512_maskz_loadu_ps(valid, row + j));
   }
   return _mm512_reduce_max_ps(_mm512_max_ps(_mm512_max_ps(m[0], m[1]), _mm512_max_ps(m[2], m[3])));
@@ -61,7 +61,7 @@ VIT_KERNEL inline float softmax_row(const float* row, int keys, int64_t keys_pad
       sums[u] = _mm512_add_ps(sums[u], e);
     }
   for (; j < keys_padded; j += kLanes) {
-    const __mmask16 valid = j < keys ? static_cast<__mmask16>(keys - j >= kLanes ? 0xffff : (1u << (keys - j)) - 1) : 0;
+    const __mmask16 valid = first_lanes(keys - j);
     const __m512 e = _mm512_maskz_mov_ps(valid, shifted_exp<kScaled>(row + j, max, s));
     store(j, e);
     sums[0] = _mm512_add_ps(sums[0], e);
@@ -124,7 +124,7 @@ VIT_KERNEL inline void transpose_keys(const E* k, int64_t k_stride, int keys, in
 // bfloat16 (rounded to nearest even) of n floats.
 VIT_KERNEL inline void to_bf16(const float* in, int n, uint16_t* out) {
   for (int i = 0; i < n; i += kLanes) {
-    const __mmask16 m = static_cast<__mmask16>(n - i >= kLanes ? 0xffff : (1u << (n - i)) - 1);
+    const __mmask16 m = first_lanes(n - i);
     const __m256bh h = _mm512_cvtneps_pbh(_mm512_maskz_loadu_ps(m, in + i));
     _mm256_mask_storeu_epi16(out + i, m, reinterpret_cast<const __m256i&>(h));
   }
@@ -151,7 +151,7 @@ VIT_KERNEL inline void pack_values_bf16(const float* v, int64_t v_stride, int ke
                                         int64_t kp) {
   for (int64_t j = 0; j < kp; j += 2)
     for (int d = 0; d < hd; d += kLanes) {
-      const __mmask16 mask = static_cast<__mmask16>(hd - d >= kLanes ? 0xffff : (1u << (hd - d)) - 1);
+      const __mmask16 mask = first_lanes(hd - d);
       const __m512i low = bf16_in_low_halves(v + j * v_stride + d, mask, j < keys);
       const __m512i high = bf16_in_low_halves(v + (j + 1) * v_stride + d, mask, j + 1 < keys);
       _mm512_mask_storeu_epi32(values + j / 2 * hd + d, mask, _mm512_or_si512(low, _mm512_slli_epi32(high, 16)));

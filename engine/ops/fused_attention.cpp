@@ -65,7 +65,7 @@ VIT_KERNEL void score_vectors(const typename Math::Element* q, int64_t q_stride,
 #pragma GCC unroll 4
   for (int c = 0; c < V; ++c) {
     const int64_t left = keys - (j0 + c * kLanes);
-    valid[c] = static_cast<__mmask16>(left >= kLanes ? 0xffff : left <= 0 ? 0 : (1u << left) - 1);
+    valid[c] = first_lanes(left);
   }
 #pragma GCC unroll 8
   for (int r = 0; r < R; ++r) {
@@ -173,7 +173,7 @@ VIT_KERNEL void attend_rows(const PreparedHead<Math>& h, const typename Math::El
   for (int c0 = 0; c0 < vectors_total; c0 += 4) {
     const int vectors = std::min(4, vectors_total - c0);
     const int last_width = std::min(kLanes, hd - (c0 + vectors - 1) * kLanes);
-    const __mmask16 tail = static_cast<__mmask16>(last_width == kLanes ? 0xffff : (1u << last_width) - 1);
+    const __mmask16 tail = first_lanes(last_width);
     auto run = [&](auto vector_count) {
       weighted_values<Math, R, decltype(vector_count)::value>(h.p, h.p_stride, h.value_steps, h.v, hd, c0 * kLanes,
                                                                tail, inverse_sums, out, out_stride);

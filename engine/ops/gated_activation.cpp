@@ -15,7 +15,7 @@ void swiglu_row_portable(const float* gate, const float* value, int64_t width, f
 
 VIT_AVX512F void swiglu_row_avx512(const float* gate, const float* value, int64_t width, float* y) {
   for (int64_t i = 0; i < width; i += 16) {
-    const __mmask16 lanes = static_cast<__mmask16>(width - i >= 16 ? 0xffff : (1u << (width - i)) - 1);
+    const __mmask16 lanes = first_lanes(width - i);
     const __m512 g = _mm512_maskz_loadu_ps(lanes, gate + i);
     const __m512 out = _mm512_mul_ps(_mm512_mul_ps(g, simd_exp::sigmoid(g)), _mm512_maskz_loadu_ps(lanes, value + i));
     _mm512_mask_storeu_ps(y + i, lanes, out);

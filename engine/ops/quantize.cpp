@@ -28,10 +28,6 @@ float quantize_row_portable(const float* x, int64_t count, int8_t* q) {
   return scale;
 }
 
-VIT_AVX512F __mmask16 first_lanes(int64_t n) {
-  return static_cast<__mmask16>(n >= 16 ? 0xffff : (1u << n) - 1);
-}
-
 // The same row, 16 values at a time; every value comes out as the portable code gives it.
 VIT_AVX512F float quantize_row_avx512(const float* x, int64_t count, int8_t* q) {
   __m512 maxima[4];

@@ -78,7 +78,7 @@ VIT_AVX512F void rescale_row_avx512(const RowRescale& r, int64_t row, float* out
   const __m512 scale = _mm512_set1_ps(r.row_scales[row]);
   const float* sums = r.sums + row * r.cols;
   for (int64_t c = 0; c < r.cols; c += 16) {
-    const __mmask16 lanes = static_cast<__mmask16>(r.cols - c >= 16 ? 0xffff : (1u << (r.cols - c)) - 1);
+    const __mmask16 lanes = first_lanes(r.cols - c);
     const __m512 bias = r.bias ? _mm512_maskz_loadu_ps(lanes, r.bias + c) : _mm512_setzero_ps();
     const __m512 v = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(lanes, sums + c), scale, bias);
     __m512 result;
@@ -101,6 +101,7 @@ void rescale_each_row(RowRescaler rescale_row, const RowRescale& r, float* y) {
 
 // Each row into a buffer that stays in the cache, then quantized from there.
 void rescale_and_quantize_each_row(RowRescaler rescale_row, const RowRescale& r, int8_t* q, float* q_scales) {
+  if (r.epilogue == Epilogue::AddToOutput) fail("rescale_rows", "a residual update has no int8 output");
 #pragma omp parallel for schedule(static) if (r.rows * r.cols > 65536)
   for (int64_t row = 0; row < r.rows; ++row) {
     thread_local std::vector<float> values;
@@ -120,14 +121,12 @@ RowRescaler fastest_rescaler() {
 void rescale_rows(const RowRescale& r, float* y) { rescale_each_row(fastest_rescaler(), r, y); }
 
 void rescale_rows(const RowRescale& r, int8_t* q, float* q_scales) {
-  if (r.epilogue == Epilogue::AddToOutput) fail("rescale_rows", "a residual update has no int8 output");
   rescale_and_quantize_each_row(fastest_rescaler(), r, q, q_scales);
 }
 
 void rescale_rows_portable(const RowRescale& r, float* y) { rescale_each_row(rescale_row_portable, r, y); }
 
 void rescale_rows_portable(const RowRescale& r, int8_t* q, float* q_scales) {
-  if (r.epilogue == Epilogue::AddToOutput) fail("rescale_rows", "a residual update has no int8 output");
   rescale_and_quantize_each_row(rescale_row_portable, r, q, q_scales);
 }
 
