@@ -91,6 +91,20 @@ TEST_P(QuantizeRows, RoundsHalfToEvenAndClampsAndSkipsNan) {
   }
 }
 
+TEST(QuantizeRow, IsOneRowOfQuantizeRows) {
+  std::mt19937 rng(6);
+  std::normal_distribution<float> normal(0.0f, 2.0f);
+  const int64_t rows = 3, cols = 77;
+  std::vector<float> x(rows * cols);
+  for (float& v : x) v = normal(rng);
+  std::vector<int8_t> whole(x.size()), one(x.size());
+  std::vector<float> whole_scales(rows), one_scales(rows);
+  quantize_rows(x.data(), rows, cols, whole.data(), whole_scales.data());
+  for (int64_t r = 0; r < rows; ++r) one_scales[r] = quantize_row(x.data() + r * cols, cols, one.data() + r * cols);
+  EXPECT_EQ(one, whole);
+  EXPECT_EQ(one_scales, whole_scales);
+}
+
 INSTANTIATE_TEST_SUITE_P(Kernels, QuantizeRows, ::testing::Values(&quantize_rows, &quantize_rows_portable),
                          [](const ::testing::TestParamInfo<Quantizer>& info) {
                            return info.param == &quantize_rows_portable ? "Portable" : "Fastest";
