@@ -11,6 +11,7 @@
 #include "bench/cold_start.h"
 #include "bench/forward_flops.h"
 #include "bench/latency_stats.h"
+#include "bench/fma_peak.h"
 #include "bench/matmul_peak.h"
 #include "bench/op_profile.h"
 #include "bench/random_weights.h"
@@ -101,6 +102,15 @@ void write_timed_output(const std::string& path, const VitConfig& c, unsigned ou
   write_npy(path, DType::F32, {r.batch, output_width(c, static_cast<OutputKind>(output))}, values.data());
 }
 
+// The cores' float32 FMA rate, and `gflops` (a forward pass, or the GEMM peak) as a fraction
+// of it: no float32 engine can pass 1 on this machine.
+void add_fma_rate(json& j, double gflops, double seconds) {
+  const FmaRate fma = measure_fma_rate(seconds);
+  if (fma.gflops <= 0) return;
+  j["fma"] = {{"isa", fma.isa}, {"threads", fma.threads}, {"gflops", fma.gflops}};
+  j["fraction_of_fma"] = gflops / fma.gflops;
+}
+
 }  // namespace
 
 VitModel open_model(const BenchOptions& o, double* load_ms) {
@@ -146,6 +156,7 @@ json run_latency(const VitModel& model, double load_ms, const BenchOptions& o) {
                            o.precision));
     j["peak_gflops"] = peak;
     j["fraction_of_peak"] = flops / (stats.median_ms * 1e6) / peak;
+    if (o.precision == Precision::F32) add_fma_rate(j, flops / (stats.median_ms * 1e6), o.peak_seconds);
   }
   return j;
 }
@@ -161,11 +172,21 @@ json run_peak(const BenchOptions& o) {
                       {"best_gflops", r.best_gflops}, {"median_gflops", r.median_gflops}});
   j["shapes"] = shapes;
   j["peak_gflops"] = peak_gflops(rates);
+  add_fma_rate(j, peak_gflops(rates), o.peak_seconds);
   if (o.shapes.empty()) {
     const GemmRate fc1 = measure_in_model_fc1(o.peak_seconds, o.precision);
     j["in_model_fc1"] = {{"m", fc1.shape.rows}, {"k", fc1.shape.inputs}, {"n", fc1.shape.outputs}, {"runs", fc1.runs},
                          {"best_gflops", fc1.best_gflops}, {"median_gflops", fc1.median_gflops}};
   }
+  return j;
+}
+
+json run_fma(const BenchOptions& o) {
+  json j = common_fields("fma", o);
+  j.erase("dtype");  // always float32
+  const FmaRate fma = measure_fma_rate(o.peak_seconds);
+  j["isa"] = fma.isa;
+  j["gflops"] = fma.gflops;
   return j;
 }
 

@@ -42,6 +42,8 @@ VitModel open_model(const BenchOptions& options, double* load_ms);
 nlohmann::json run_latency(const VitModel& model, double load_ms, const BenchOptions& options);
 // The fp32 GEMM rates of MatmulRunner.
 nlohmann::json run_peak(const BenchOptions& options);
+// The cores' float32 vector FMA rate (fma_peak.h).
+nlohmann::json run_fma(const BenchOptions& options);
 // The forward pass timed by op kind (op_profile.h).
 nlohmann::json run_profile(const VitModel& model, const BenchOptions& options);
 // Process start to first logits of a model folder, in child processes.

@@ -101,6 +101,8 @@ class Runner:
                 "reduced": reduced}
 
     def command(self, engine, arch, batch, warmup, iters, torch_mode="best"):
+        if engine == "fma":  # the cores' float32 FMA rate, the ceiling of every float32 engine
+            return [self.vitbench, "--fma", "--threads", str(self.args.threads), "--json"]
         folder, common = self.model_dir(arch), ["--batch", str(batch), "--threads", str(self.args.threads),
                                                 "--warmup", str(warmup), "--iters", str(iters)]
         if engine.startswith("vitcpp"):
@@ -134,8 +136,10 @@ def median_ratio_cells(ratios):
 def latency_table(results, args):
     with_torch = "torch" in args.peers
     lines = ["| model | batch | vitcpp ms | ORT ms | " + ("PyTorch ms | " if with_torch else "") +
-             "vitcpp/ORT by round | median |" + (" vitcpp/PyTorch by round | median |" if with_torch else ""),
-             "|---|---|---|---|" + ("---|" if with_torch else "") + "---|---|" + ("---|---|" if with_torch else "")]
+             "vitcpp/ORT by round | median |" + (" vitcpp/PyTorch by round | median |" if with_torch else "") +
+             " vitcpp, ORT: % of FMA rate |",
+             "|---|---|---|---|" + ("---|" if with_torch else "") + "---|---|" + ("---|---|" if with_torch else "") +
+             "---|"]
     for r in results:
         ms = {e: statistics.median(v) for e, v in r["ms"].items()}
         ratios = r["ratios"]["vitcpp"]
@@ -145,7 +149,8 @@ def latency_table(results, args):
         row += median_ratio_cells(ratios["ort"]) + " |"
         if with_torch:
             row += " " + median_ratio_cells(ratios["torch"]) + " |"
-        lines.append(row)
+        share = {e: 100 * statistics.median(r["fraction_of_fma"][e]) for e in ("vitcpp", "ort")}
+        lines.append(row + f" {share['vitcpp']:.0f}, {share['ort']:.0f} |")
     return lines
 
 
@@ -194,7 +199,10 @@ def markdown(results, machine, args):
              f"torch {machine['torch']}, onnxruntime-node {machine['ort']}; "
              f"MatmulRunner fp32 GEMM peak {machine['peak_gflops']:.0f} GFLOP/s", "",
              "Latency ratio vitcpp/peer per round (below 1: vitcpp faster), median over rounds in bold; "
-             f"ms are medians over rounds of each run's {args.statistic} (of its timed iterations).", ""] + latency_table(results, args)
+             f"ms are medians over rounds of each run's {args.statistic} (of its timed iterations). "
+             "% of FMA rate: each float32 engine's GFLOP/s (vitbench's count for the model) as a share of the "
+             "cores' float32 vector FMA rate (`vitbench --fma`) measured just before the round, median over "
+             "rounds; no float32 engine passes 100.", ""] + latency_table(results, args)
     reduced = [d for d in args.dtypes if d != "f32"]
     if reduced:
         lines += ["", "Reduced precision (vitcpp only; the peers stay float32): latency ratio against ONNX Runtime "
@@ -284,11 +292,13 @@ def measure(runner, arch, batch):
     ours = [vitcpp_engine(d) for d in args.dtypes]
     engines = ours + args.peers
     ms, busy_ms, foreign = {e: [] for e in engines}, {e: [] for e in engines}, {e: [] for e in engines}
+    fma = []
     for r in range(args.rounds):
+        fma.append(run_json(runner.command("fma", arch, batch, 0, 0))["gflops"])
         round_ms, _ = time_round(runner, engines, r % len(engines), arch, batch, warmup, iters, torch_mode)
         for e in engines:
             ms[e].append(round_ms[e])
-        text = ", ".join(f"{e} {round_ms[e]:.1f} ms" for e in engines)
+        text = ", ".join(f"{e} {round_ms[e]:.1f} ms" for e in engines) + f"; FMA rate {fma[-1]:.0f} GFLOP/s"
         if args.contention:
             alone = foreign_speed_alone()
             round_busy, speeds = time_round(runner, engines, r % len(engines), arch, batch, warmup, iters,
@@ -300,8 +310,12 @@ def measure(runner, arch, batch):
                 f"{e} {round_busy[e]:.1f} ms (foreign process at {speeds[e] / alone:.2f})" for e in engines)
         log(f"  round {r + 1}: {text}")
     ratios = {e: {peer: [a / b for a, b in zip(ms[e], ms[peer])] for peer in args.peers} for e in ours}
+    # Each float32 engine's rate as a fraction of the FMA rate measured just before its round.
+    gflop = probe["gflop_per_forward"]
+    fraction_of_fma = {e: [gflop / t * 1e3 / f for t, f in zip(ms[e], fma)] for e in ["vitcpp"] + args.peers}
     return {"arch": arch, "batch": batch, "warmup": warmup, "iters": iters, "torch_mode": torch_mode,
-            "torch_probe": torch_probe, "check": check, "ms": ms, "ratios": ratios,
+            "torch_probe": torch_probe, "check": check, "ms": ms, "ratios": ratios, "gflop": gflop,
+            "fma_gflops": fma, "fraction_of_fma": fraction_of_fma,
             "busy_ms": busy_ms if args.contention else None, "foreign_speed": foreign if args.contention else None}
 
 

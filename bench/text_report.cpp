@@ -24,6 +24,13 @@ std::string subject(const json& r) {
   return s + ", " + std::to_string(r["threads"].get<int>()) + " threads, " + r["dtype"].get<std::string>();
 }
 
+// "N% of the cores' float32 FMA rate R GFLOP/s (ISA)"
+std::string fma_fraction(const json& r) {
+  const json& f = r["fma"];
+  return fixed(100.0 * r["fraction_of_fma"].get<double>(), 1) + "% of the cores' float32 FMA rate " +
+         fixed(f["gflops"], 1) + " GFLOP/s (" + f["isa"].get<std::string>() + ")";
+}
+
 void latency(const json& r, std::ostream& out) {
   out << subject(r) << "\n"
       << "  load        " << fixed(r["load_ms"], 1) << " ms\n"
@@ -36,6 +43,7 @@ void latency(const json& r, std::ostream& out) {
   if (r.contains("peak_gflops"))
     out << " = " << fixed(100.0 * r["fraction_of_peak"].get<double>(), 1) << "% of the measured GEMM peak "
         << fixed(r["peak_gflops"], 1) << " GFLOP/s";
+  if (r.contains("fma")) out << ", " << fma_fraction(r);
   out << "\n  memory      weights " << fixed(r["weights_mib"], 1) << " MiB + activations "
       << fixed(r["activations_mib"], 1) << " MiB; peak RSS " << fixed(r["peak_rss_mib"], 1) << " MiB\n";
 }
@@ -46,7 +54,9 @@ void peak(const json& r, std::ostream& out) {
     out << "  " << s["m"].get<int64_t>() << "x" << s["k"].get<int64_t>() << "x" << s["n"].get<int64_t>()
         << " (MxKxN)  best " << fixed(s["best_gflops"], 1) << " GFLOP/s, median " << fixed(s["median_gflops"], 1)
         << " (" << s["runs"].get<int>() << " runs)\n";
-  out << "  peak " << fixed(r["peak_gflops"], 1) << " GFLOP/s\n";
+  out << "  peak " << fixed(r["peak_gflops"], 1) << " GFLOP/s";
+  if (r.contains("fma")) out << " = " << fma_fraction(r);
+  out << "\n";
   if (r.contains("in_model_fc1"))
     out << "  197x768x3072 as ViT-B/16's fc1 runs in the model (exact-GELU epilogue, weights cold from memory): "
         << "median " << fixed(r["in_model_fc1"]["median_gflops"], 1) << " GFLOP/s\n";
@@ -87,6 +97,9 @@ void print_text_report(const json& r, std::ostream& out) {
   const std::string mode = r["mode"];
   if (mode == "latency") latency(r, out);
   else if (mode == "peak") peak(r, out);
+  else if (mode == "fma")
+    out << "float32 vector FMA rate (" << r["isa"].get<std::string>() << "), " << r["threads"].get<int>()
+        << " threads: " << fixed(r["gflops"], 1) << " GFLOP/s\n";
   else if (mode == "profile") profile(r, out);
   else if (mode == "cold") cold(r, out);
   else out << r.dump(2) << "\n";

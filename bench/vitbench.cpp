@@ -16,6 +16,7 @@ constexpr const char* kUsage = R"(usage: vitbench (--model DIR | --arch NAME) [-
                 [--input PIXELS.npy [--logits OUT.npy]]
                 [--profile | --cold [--cold-runs R] [--no-cache]] [--cache DIR] [--json]
        vitbench --peak [--threads T] [--shape MxKxN]... [--seconds S] [--json]
+       vitbench --fma [--threads T] [--seconds S] [--json]
 
 Times model.forward() on seeded random pixels and prints median/min/max latency, images/s and
 the achieved GFLOP/s (2 x the multiply-accumulates of every matrix product), also as a
@@ -43,6 +44,8 @@ fraction of the best GEMM rate measured right after on 2048^3 and the model's fc
   --peak          GEMM rates in --dtype's precision through the engine's MatmulRunner (oneDNN);
                   default shapes 2048^3 and ViT-B/16's GEMMs; each shape runs for --seconds
                   (default 0.3)
+  --fma           the cores' float32 vector FMA rate (AVX-512, else AVX2): no float32 engine
+                  passes it; --peak and the float32 latency report give their fraction of it too
   --profile       time split by op kind, measured inside the engine's forward pass
   --cold          fork/exec `vitbench --model DIR --iters 1 --warmup 0 --json` and time from
                   the fork to its report, with its peak RSS; --cold-runs times (default 3). The
@@ -78,9 +81,9 @@ vit::BenchOptions read_options(const vit::CommandLine& cl) {
     vit::fail("", "--batch, --iters and --cold-runs must be positive; --threads, --warmup, --seconds not negative");
   o.precision = vit::precision_from_name(cl.get("--dtype", "f32"), "--dtype");
   if (o.image_size && !o.input_path.empty()) vit::fail("", "--input sets the image size; drop --image-size");
-  const int modes = cl.has("--peak") + cl.has("--profile") + cl.has("--cold");
-  if (modes > 1) vit::fail("", "--peak, --profile and --cold are separate runs; pick one");
-  if (!cl.has("--peak") && o.model_dir.empty() == o.arch.empty())
+  const int modes = cl.has("--peak") + cl.has("--fma") + cl.has("--profile") + cl.has("--cold");
+  if (modes > 1) vit::fail("", "--peak, --fma, --profile and --cold are separate runs; pick one");
+  if (!cl.has("--peak") && !cl.has("--fma") && o.model_dir.empty() == o.arch.empty())
     vit::fail("", "give exactly one of --model DIR and --arch NAME (see --help)");
   return o;
 }
@@ -94,7 +97,7 @@ int main(int argc, char** argv) {
                               {"--model", "--arch", "--image-size", "--batch", "--threads", "--dtype", "--warmup",
                                "--iters", "--seed", "--shape", "--seconds", "--cold-runs", "--input", "--logits",
                                "--cache"},
-                              {"--peak", "--profile", "--cold", "--json", "--no-peak", "--no-cache"});
+                              {"--peak", "--fma", "--profile", "--cold", "--json", "--no-peak", "--no-cache"});
     if (cl.help()) {
       std::cout << kUsage;
       return 0;
@@ -105,6 +108,8 @@ int main(int argc, char** argv) {
     nlohmann::json report;
     if (cl.has("--peak")) {
       report = vit::run_peak(options);
+    } else if (cl.has("--fma")) {
+      report = vit::run_fma(options);
     } else if (cl.has("--cold")) {
       report = vit::run_cold(options);
     } else {

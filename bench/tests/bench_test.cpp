@@ -301,6 +301,45 @@ TEST(Vitbench, PeakRunsInTheChosenPrecision) {
   }
 }
 
+// --fma: the cores' float32 FMA rate on the chosen threads, in the ISA this CPU has; --peak and
+// float32 latency give their rate as a fraction of it (bf16 and int8 run on other units).
+TEST(Vitbench, FmaRateAndTheFractionsOfIt) {
+  const std::string isa = __builtin_cpu_supports("avx512f")                                  ? "avx512f"
+                          : __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ? "avx2+fma"
+                                                                                             : "none";
+  int rc = 0;
+  const std::string out = vitbench("--fma --threads 1 --seconds 0 --json", &rc);
+  ASSERT_EQ(rc, 0) << out;
+  const nlohmann::json fma = nlohmann::json::parse(out);
+  EXPECT_EQ(fma["mode"], "fma");
+  EXPECT_EQ(fma["isa"], isa);
+  EXPECT_EQ(fma["threads"], 1);
+  EXPECT_FALSE(fma.contains("dtype"));
+  if (isa == "none") GTEST_SKIP() << "no vector FMA on this CPU: rate 0, no fractions";
+  EXPECT_GT(fma["gflops"].get<double>(), 1.0);
+
+  const nlohmann::json peak =
+      nlohmann::json::parse(vitbench("--peak --shape 64x64x64 --seconds 0 --threads 1 --json", &rc));
+  ASSERT_EQ(rc, 0);
+  EXPECT_EQ(peak["fma"]["isa"], isa);
+  EXPECT_NEAR(peak["fraction_of_fma"].get<double>(),
+              peak["peak_gflops"].get<double>() / peak["fma"]["gflops"].get<double>(), 1e-9);
+
+  const std::string tiny = "--arch vit_tiny_patch16_224 --image-size 32 --iters 1 --warmup 0 --seconds 0 --threads 1 --json";
+  const nlohmann::json f32 = nlohmann::json::parse(vitbench(tiny, &rc));
+  ASSERT_EQ(rc, 0);
+  EXPECT_NEAR(f32["fraction_of_fma"].get<double>(), f32["gflops"].get<double>() / f32["fma"]["gflops"].get<double>(),
+              1e-9);
+  const std::string bf16 = vitbench(tiny + " --dtype bf16", &rc);
+  if (rc == 0) {  // else this CPU has no bf16 GEMMs
+    EXPECT_FALSE(nlohmann::json::parse(bf16).contains("fma")) << bf16;
+  }
+
+  const std::string both = vitbench("--fma --peak", &rc);
+  EXPECT_EQ(rc, 2);
+  EXPECT_NE(both.find("separate runs"), std::string::npos) << both;
+}
+
 TEST(VitbenchAlternate, TimesEachModelInTurnAndGivesRatiosToTheFirst) {
   const std::string config = test::fixtures_dir() + "/hf/siglip/config.json";
   std::string out;

@@ -15,12 +15,15 @@ import compare  # noqa: E402
 FAKE_ENGINE = """
 import json, sys, time
 times = {"vitcpp": (10.0, 6.0), "vitcpp-bf16": (4.0, 3.0), "ort": (20.0, 16.0)}
+if sys.argv[1] == "fma":
+    print(json.dumps({"gflops": 400.0}))
+    sys.exit(0)
 median, fastest = times[sys.argv[1]]
 end = time.perf_counter() + 0.2
 while time.perf_counter() < end:
     pass
 print("startup noise")
-print(json.dumps({"median_ms": median, "min_ms": fastest}))
+print(json.dumps({"median_ms": median, "min_ms": fastest, "gflop_per_forward": 2.0}))
 """
 
 CHECK = {"max_abs_logit": 1.5, "vitcpp_vs_torch": 2e-6, "ort_vs_torch": 1e-6, "vitcpp_vs_ort": 2e-6,
@@ -80,10 +83,20 @@ def test_tables_show_reduced_precision_and_agreement(engine_script):
     result = compare.measure(FakeRunner(args, engine_script), "vit_base_patch16_224", 1)
     table = compare.markdown([result], {"date": "d", "cpu": "c", "commit": "x", "torch": "t", "ort": "o",
                                         "peak_gflops": 100.0}, args)
-    assert "| ViT-B/16 | 1 | 10.0 | 20.0 | 0.50 | **0.50** |" in table
+    assert "| ViT-B/16 | 1 | 10.0 | 20.0 | 0.50 | **0.50** | 50, 25 |" in table
     assert "| ViT-B/16 | 1 | bf16 | 4.0 | 20.0 | 0.20 | **0.20** | 5.00x | 0.999980 | yes |" in table
     assert "| ViT-B/16 | 1 | 1.500 | 2.00e-06 | 1.00e-06 | 2.00e-06 | yes |" in table
     assert "Contention" not in table
+
+
+def test_float32_rates_are_shares_of_each_rounds_fma_rate(engine_script):
+    # 2 GFLOP per forward against 400 GFLOP/s: 6 ms is 5/6 of the FMA rate, 16 ms 5/16.
+    args = make_args(rounds=2, statistic="min")
+    result = compare.measure(FakeRunner(args, engine_script), "vit_base_patch16_224", 1)
+    assert result["fma_gflops"] == [400.0, 400.0]
+    assert result["fraction_of_fma"]["vitcpp"] == pytest.approx([5 / 6] * 2)
+    assert result["fraction_of_fma"]["ort"] == pytest.approx([5 / 16] * 2)
+    assert "vitcpp-bf16" not in result["fraction_of_fma"]  # not a float32 engine
 
 
 def test_configs_take_short_and_timm_names():
