@@ -8,7 +8,7 @@ ByteView ByteView::slice(size_t offset, size_t length, const std::string& where)
   if (offset > size || length > size - offset)
     fail(where, "range [" + std::to_string(offset) + ", +" + std::to_string(length) +
                     ") is past the end of " + std::to_string(size) + " bytes");
-  return ByteView{data + offset, length, owner};
+  return ByteView{data + offset, length, owner, file_pages};
 }
 
 ByteView own_bytes(std::string bytes) {

@@ -68,14 +68,14 @@ ByteView map_file(const std::string& path, MapPages pages, size_t max_bytes) {
     mapping->address = p;
   }
   ::close(fd);
-  return ByteView{static_cast<const uint8_t*>(mapping->address), mapping->length, mapping};
+  return ByteView{static_cast<const uint8_t*>(mapping->address), mapping->length, mapping, true};
 }
 
-void release_mapped_pages(const void* data, size_t bytes) {
-  if (!data || bytes == 0) return;
+void release_mapped_pages(const ByteView& bytes) {
+  if (!bytes.file_pages || !bytes.data || bytes.size == 0) return;
   const uintptr_t page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
-  const uintptr_t begin = reinterpret_cast<uintptr_t>(data) / page * page;
-  const uintptr_t end = reinterpret_cast<uintptr_t>(data) + bytes;
+  const uintptr_t begin = reinterpret_cast<uintptr_t>(bytes.data) / page * page;
+  const uintptr_t end = reinterpret_cast<uintptr_t>(bytes.data) + bytes.size;
   ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);  // advice only: errors change nothing
 }
 

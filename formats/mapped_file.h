@@ -18,9 +18,11 @@ enum class MapPages { Populate, OnDemand };
 // checked before anything is read or mapped. An empty file gives an empty view.
 ByteView map_file(const std::string& path, MapPages pages = MapPages::Populate, size_t max_bytes = SIZE_MAX);
 
-// Drops the pages of a mapped range from this process's memory (the range stays readable: the
-// kernel reads the pages back from the file if touched again). Lets a reader that consumes a
-// large file piece by piece keep only the piece at hand resident.
-void release_mapped_pages(const void* data, size_t bytes);
+// Drops the pages of a range of map_file's view (a slice of it) from this process's memory; the
+// range stays readable: the kernel reads the pages back from the file if touched again. Lets a
+// reader that consumes a large file piece by piece keep only the piece at hand resident. Bytes
+// that are not file pages (a decompressed buffer) are left alone: dropping those would zero
+// them, and the whole pages around them.
+void release_mapped_pages(const ByteView& bytes);
 
 }  // namespace vit

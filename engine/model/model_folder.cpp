@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "engine/model/packed_cache.h"
+#include "engine/model/tensor_pages.h"
 #include "engine/model/tensor_naming.h"
 #include "engine/model/weight_files.h"
 #include "formats/crc32.h"
@@ -24,20 +25,17 @@ namespace {
 
 using EngineTensors = std::map<std::string, StoredTensor>;
 
-// Hands VitModel one matrix at a time straight from the mapped file (float32 needs no copy)
-// and drops the pages of the previous one, so the file and the packed weights are never both
+// Hands VitModel one matrix at a time straight from the mapped file (float32 needs no copy),
+// letting the pages of the one before go, so the file and the packed weights are never both
 // resident in full.
 class MappedMatrices {
  public:
-  explicit MappedMatrices(const EngineTensors& tensors) : tensors_(tensors) {}
-  ~MappedMatrices() { release_previous(); }
+  MappedMatrices(const EngineTensors& tensors, TensorPages& pages) : tensors_(tensors), pages_(pages) {}
 
   const float* operator()(const std::string& name, Floats* scratch) {
-    release_previous();
     const StoredTensor& t = tensors_.at(name);  // load_weights checked it exists
+    pages_.reading(t);
     const uint8_t* bytes = t.storage.data + t.offset * static_cast<int64_t>(dtype_size(t.dtype));
-    previous_ = bytes;
-    previous_bytes_ = static_cast<size_t>(t.numel()) * dtype_size(t.dtype);
     if (t.dtype == DType::F32 && t.is_contiguous() && reinterpret_cast<uintptr_t>(bytes) % alignof(float) == 0)
       return reinterpret_cast<const float*>(bytes);
     // load_weights checked that an int8 matrix comes with its scales.
@@ -46,14 +44,8 @@ class MappedMatrices {
   }
 
  private:
-  void release_previous() {
-    release_mapped_pages(previous_, previous_bytes_);
-    previous_ = nullptr;
-  }
-
   const EngineTensors& tensors_;
-  const void* previous_ = nullptr;
-  size_t previous_bytes_ = 0;
+  TensorPages& pages_;
 };
 
 uint32_t crc32_of_text(const std::string& text) {
@@ -175,12 +167,15 @@ VitModel load_model(const std::string& dir, std::optional<Precision> precision, 
   const std::string& where = paths.front();
   std::vector<std::string> names;
   for (const auto& entry : tensors) names.push_back(entry.first);
+  TensorPages resident(tensors, pages);
   const auto find = [&](const std::string& name) -> const StoredTensor* {
     const auto it = tensors.find(name);
-    return it == tensors.end() ? nullptr : &it->second;
+    if (it == tensors.end()) return nullptr;
+    resident.reading(it->second);  // load_weights copies the small ones; the matrices come later
+    return &it->second;
   };
   VitWeights weights = load_weights(config, find, names, where, /*defer_matrices=*/true);
-  MappedMatrices matrices(tensors);
+  MappedMatrices matrices(tensors, resident);
   VitModel model(std::move(config), std::move(weights), chosen,
                  [&](const std::string& name, Floats* scratch) { return matrices(name, scratch); },
                  cache ? &*cache : nullptr, progress);

@@ -11,8 +11,11 @@
 #include "formats/error.h"
 #include "formats/json_file.h"
 #include "formats/npy.h"
+#include "formats/mapped_file.h"
 #include "formats/safetensors.h"
+#include "formats/zip_reader.h"
 #include "test_support/shared_data.h"
+#include "../formats/zip_builder.h"  // the tests' zip writer
 
 namespace fs = std::filesystem;
 
@@ -80,6 +83,28 @@ TEST(HfWeightFiles, ShardedSafetensorsGiveTheSameModelBitForBit) {
               features_of(load_model(hf_fixture(fixture)), hf_fixture(fixture)))
         << fixture;
   }
+}
+
+// torch.save stores its zip entries; an archive whose entries are deflated holds the weights in
+// buffers of its own, which loading must not treat as pages of the file (dropping them zeroed
+// their pages and aborted the process).
+TEST(HfWeightFiles, APytorchModelBinWithDeflatedEntriesGivesTheSameModel) {
+  VIT_REQUIRE_SHARED();
+  const std::string fixture = "vit_pooler";
+  const std::string original = hf_fixture(fixture) + "/pytorch_model.bin";
+  const ZipArchive archive = ZipArchive::open(map_file(original), original);
+  std::vector<test::ZipBuildEntry> entries;
+  for (const ZipEntry& entry : archive.entries()) {
+    test::ZipBuildEntry deflated;
+    deflated.name = entry.name;
+    deflated.data = archive.read(entry).str();
+    deflated.method = 8;
+    entries.push_back(deflated);
+  }
+  const std::string dir = folder_with_config_of(fixture, "deflated_bin");
+  test::write_bytes(dir + "/pytorch_model.bin", test::build_zip(entries));
+  EXPECT_EQ(features_of(load_model(dir), hf_fixture(fixture)),
+            features_of(load_model(hf_fixture(fixture)), hf_fixture(fixture)));
 }
 
 TEST(HfWeightFiles, AShardOutsideTheFolderIsRefusedBeforeAnythingIsRead) {

@@ -1,7 +1,17 @@
 // VitModel::weight_bytes and activation_bytes: what the model holds and what one call works in.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
 
 #include "engine/model/model_folder.h"
+#include "engine/model/vit_config.h"
+#include "engine/model/vit_weights.h"
+#include "formats/error.h"
+#include "formats/json_file.h"
 #include "formats/safetensors.h"
 #include "test_support/shared_data.h"
 
@@ -41,6 +51,84 @@ TEST(ModelMemory, ActivationBytesHoldTheCallsBuffersAndGrowWithTheBatch) {
   EXPECT_GT(two, one);
   EXPECT_LE(two, 2 * one);
   EXPECT_GT(model.activation_bytes(1, 16, 16), one);  // 17 tokens instead of 5
+}
+
+// Resident bytes of this process's mappings of files whose path ends with `suffix`
+// (/proc/self/smaps).
+size_t resident_bytes_of_mapped(const std::string& suffix) {
+  std::ifstream smaps("/proc/self/smaps");
+  size_t kib = 0;
+  bool counting = false;
+  for (std::string line; std::getline(smaps, line);) {
+    // A mapping starts "start-end perms offset dev inode path"; its fields follow as "Name: value".
+    if (line.substr(0, line.find(' ')).find('-') != std::string::npos)
+      counting = line.size() >= suffix.size() && line.compare(line.size() - suffix.size(), suffix.size(), suffix) == 0;
+    else if (counting && line.rfind("Rss:", 0) == 0)
+      kib += std::stoul(line.substr(4));
+  }
+  return kib * 1024;
+}
+
+// Leaves the file in the page cache as copying or checksumming a downloaded model does: read
+// sequentially from disk, which the kernel's readahead keeps in large folios where it can (the
+// pages a write leaves behind are small ones).
+void reread_from_disk(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(fd, 0) << path;
+  ::fdatasync(fd);
+  ::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+  std::vector<char> buffer(1 << 20);
+  while (::read(fd, buffer.data(), buffer.size()) > 0) {
+  }
+  ::close(fd);
+}
+
+// A float32 ViT folder of about 50 MB (4 blocks of width 512), random weights, in the file's
+// name order, so every block's biases and norms lie between its matrices.
+std::string wide_float_folder() {
+  const std::string dir = test::scratch_dir("wide_float_folder");
+  const nlohmann::json config = {{"model_type", "vit"}, {"architectures", {"ViTForImageClassification"}},
+                                 {"hidden_size", 512}, {"intermediate_size", 2048}, {"num_hidden_layers", 4},
+                                 {"num_attention_heads", 8}, {"image_size", 32}, {"patch_size", 16},
+                                 {"num_channels", 3}, {"layer_norm_eps", 1e-12}, {"hidden_act", "gelu"},
+                                 {"qkv_bias", true}, {"id2label", {{"0", "a"}, {"1", "b"}}}};
+  write_json_file(dir + "/config.json", config);
+  VitWeights weights;
+  std::mt19937 random(7);
+  std::normal_distribution<float> normal(0.0f, 0.02f);
+  std::vector<std::vector<float>> values;
+  std::vector<SafetensorsEntry> entries;
+  for (const WeightSlot& slot : weight_slots(config_from_json(config, dir), &weights)) {
+    int64_t count = 1;
+    for (int64_t d : slot.shape) count *= d;
+    values.emplace_back(static_cast<size_t>(count));
+    for (float& v : values.back()) v = normal(random);
+    entries.push_back({slot.name, DType::F32, slot.shape, values.back().data(), values.back().size() * sizeof(float)});
+  }
+  write_safetensors(dir + "/model.safetensors", entries);
+  reread_from_disk(dir + "/model.safetensors");
+  return dir;
+}
+
+// A bfloat16 load of a float32 folder drops the file's pages once the small tensors are copied:
+// mapping the folio around each of them (2 MiB where the page cache keeps large folios) would
+// otherwise leave most of the file resident while the smaller packed copy is built.
+TEST(ModelMemory, ABfloat16LoadHoldsOnlyTheMatrixBeingPacked) {
+  const std::string dir = wide_float_folder();
+  size_t resident_when_packing_starts = 0;
+  const auto first_report = [&](float fraction) {
+    if (fraction == 0.0f) resident_when_packing_starts = resident_bytes_of_mapped("/model.safetensors");
+    return true;
+  };
+  try {
+    load_model(dir, Precision::BF16, "", first_report);
+  } catch (const Error& e) {
+    GTEST_SKIP() << "no bfloat16 GEMMs here: " << e.what();
+  }
+  const size_t file = std::filesystem::file_size(dir + "/model.safetensors");
+  EXPECT_GT(file, size_t{48} << 20);
+  // The patch embedding's matrix (1.5 MiB) may still be mapped, in folios of up to 2 MiB.
+  EXPECT_LT(resident_when_packing_starts, size_t{6} << 20) << "of a " << file << "-byte file";
 }
 
 }  // namespace

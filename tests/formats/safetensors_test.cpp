@@ -125,8 +125,20 @@ TEST(Safetensors, ReleasedPagesOfTheMappingReadBackFromTheFile) {
   vit::write_safetensors(path, {{"w", vit::DType::F32, {256, 256}, values.data(), values.size() * sizeof(float)}});
   const vit::SafetensorsFile file = vit::SafetensorsFile::open(path);
   const vit::StoredTensor& w = *file.find("w");
-  vit::release_mapped_pages(w.storage.data, w.storage.size);
+  ASSERT_TRUE(w.storage.file_pages);
+  vit::release_mapped_pages(w.storage);
   EXPECT_EQ(w.to_float(), values);
+}
+
+// A buffer the process owns (as an inflated zip entry is) would read back as zeros.
+TEST(Safetensors, ReleasingLeavesBytesThatAreNotFilePagesAlone) {
+  std::string bytes(1 << 16, '\0');
+  for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<char>(i % 251 + 1);
+  const std::string expected = bytes;
+  const vit::ByteView owned = vit::own_bytes(std::move(bytes));
+  EXPECT_FALSE(owned.file_pages);
+  vit::release_mapped_pages(owned.slice(4096, 8192, "owned"));
+  EXPECT_EQ(owned.str(), expected);
 }
 
 TEST(Safetensors, WriterRefusesBadEntries) {

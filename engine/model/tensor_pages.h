@@ -1,0 +1,35 @@
+// Which pages of the mapped weight files stay resident while a model loads: loading reads one
+// tensor at a time, and each is let go before the next is read.
+#pragma once
+#include <map>
+#include <string>
+#include <vector>
+
+#include "formats/mapped_file.h"
+#include "formats/stored_tensor.h"
+
+namespace vit {
+
+class TensorPages {
+ public:
+  // `tensors`: every tensor of the model, in files mapped as `pages` says.
+  TensorPages(const std::map<std::string, StoredTensor>& tensors, MapPages pages);
+  ~TensorPages() { let_go(); }
+  TensorPages(const TensorPages&) = delete;
+  TensorPages& operator=(const TensorPages&) = delete;
+
+  // `t` is read next: the pages of the tensor read before it are dropped. Mapped on demand,
+  // that is every page of the files mapped so far, since reading a tensor maps the whole
+  // page-cache folio around it (2 MiB where Linux 6.x keeps large folios), beyond the tensor;
+  // populated up front, the previous tensor's own pages.
+  void reading(const StoredTensor& t);
+
+ private:
+  void let_go();
+
+  bool on_demand_;
+  std::vector<ByteView> files_;  // the span of each file's tensors
+  ByteView previous_;            // the tensor read last
+};
+
+}  // namespace vit
