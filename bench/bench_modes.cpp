@@ -103,9 +103,12 @@ void write_timed_output(const std::string& path, const VitConfig& c, unsigned ou
 }
 
 // The cores' float32 FMA rate, and `gflops` (a forward pass, or the GEMM peak) as a fraction
-// of it: no float32 engine can pass 1 on this machine.
-void add_fma_rate(json& j, double gflops, double seconds) {
-  const FmaRate fma = measure_fma_rate(seconds);
+// of it: no float32 engine can pass 1 on this machine. The rate is the faster of `before` (taken
+// before `gflops` was measured) and one taken now, so that a host whose speed swings within
+// seconds does not show a fraction above 1 from a slow moment.
+void add_fma_rate(json& j, double gflops, const FmaRate& before, double seconds) {
+  FmaRate fma = measure_fma_rate(seconds);
+  if (before.gflops > fma.gflops) fma = before;
   if (fma.gflops <= 0) return;
   j["fma"] = {{"isa", fma.isa}, {"threads", fma.threads}, {"gflops", fma.gflops}};
   j["fraction_of_fma"] = gflops / fma.gflops;
@@ -124,6 +127,8 @@ json run_latency(const VitModel& model, double load_ms, const BenchOptions& o) {
   const VitConfig& c = model.config();
   const Pixels pixels = pixels_for(c, o);
   const unsigned output = timed_outputs(c);
+  const bool fma_fraction = o.measure_peak && o.precision == Precision::F32;
+  const FmaRate fma_before = fma_fraction ? measure_fma_rate(o.peak_seconds) : FmaRate{};
   ForwardResult last;
   const LatencyStats stats = summarize(time_runs(
       [&] { last = model.forward(pixels.values.data(), pixels.batch, pixels.height, pixels.width, output); },
@@ -156,7 +161,7 @@ json run_latency(const VitModel& model, double load_ms, const BenchOptions& o) {
                            o.precision));
     j["peak_gflops"] = peak;
     j["fraction_of_peak"] = flops / (stats.median_ms * 1e6) / peak;
-    if (o.precision == Precision::F32) add_fma_rate(j, flops / (stats.median_ms * 1e6), o.peak_seconds);
+    if (fma_fraction) add_fma_rate(j, flops / (stats.median_ms * 1e6), fma_before, o.peak_seconds);
   }
   return j;
 }
@@ -165,6 +170,7 @@ json run_peak(const BenchOptions& o) {
   json j = common_fields("peak", o);
   j["engine"] = std::string("MatmulRunner (oneDNN matmul, ") + precision_name(o.precision) + ")";
   json shapes = json::array();
+  const FmaRate fma_before = measure_fma_rate(o.peak_seconds);
   const std::vector<GemmRate> rates =
       measure_gemm_rates(o.shapes.empty() ? default_peak_shapes() : o.shapes, o.peak_seconds, o.precision);
   for (const GemmRate& r : rates)
@@ -172,7 +178,7 @@ json run_peak(const BenchOptions& o) {
                       {"best_gflops", r.best_gflops}, {"median_gflops", r.median_gflops}});
   j["shapes"] = shapes;
   j["peak_gflops"] = peak_gflops(rates);
-  add_fma_rate(j, peak_gflops(rates), o.peak_seconds);
+  add_fma_rate(j, peak_gflops(rates), fma_before, o.peak_seconds);
   if (o.shapes.empty()) {
     const GemmRate fc1 = measure_in_model_fc1(o.peak_seconds, o.precision);
     j["in_model_fc1"] = {{"m", fc1.shape.rows}, {"k", fc1.shape.inputs}, {"n", fc1.shape.outputs}, {"runs", fc1.runs},

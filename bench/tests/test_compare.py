@@ -13,10 +13,13 @@ import compare  # noqa: E402
 # Each engine's timings: (median_ms, min_ms). Spinning a little lets the foreign process's speed
 # be measured beside it.
 FAKE_ENGINE = """
-import json, sys, time
+import json, os, sys, time
 times = {"vitcpp": (10.0, 6.0), "vitcpp-bf16": (4.0, 3.0), "ort": (20.0, 16.0)}
-if sys.argv[1] == "fma":
-    print(json.dumps({"gflops": 400.0}))
+if sys.argv[1] == "fma":  # 300 and 400 GFLOP/s in turn: the rate swings between runs
+    calls = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fma_calls")
+    count = len(open(calls).read()) if os.path.exists(calls) else 0
+    open(calls, "a").write("x")
+    print(json.dumps({"gflops": 400.0 if count % 2 else 300.0}))
     sys.exit(0)
 median, fastest = times[sys.argv[1]]
 end = time.perf_counter() + 0.2
@@ -90,7 +93,8 @@ def test_tables_show_reduced_precision_and_agreement(engine_script):
 
 
 def test_float32_rates_are_shares_of_each_rounds_fma_rate(engine_script):
-    # 2 GFLOP per forward against 400 GFLOP/s: 6 ms is 5/6 of the FMA rate, 16 ms 5/16.
+    # Each round takes the faster of its two FMA runs (300 and 400 GFLOP/s here): 2 GFLOP per
+    # forward against 400 GFLOP/s, so 6 ms is 5/6 of the FMA rate and 16 ms 5/16.
     args = make_args(rounds=2, statistic="min")
     result = compare.measure(FakeRunner(args, engine_script), "vit_base_patch16_224", 1)
     assert result["fma_gflops"] == [400.0, 400.0]
