@@ -5,49 +5,48 @@
 #include <algorithm>
 
 #include "bench/latency_stats.h"
-#include "engine/ops/x86_intrinsics.h"
 
 namespace vit {
 
 namespace {
 
-// Twelve accumulators: two FMA ports with four cycles of latency need eight chains in flight,
-// and twelve (AVX-512) or ten (AVX2) still leave the constants registers. acc -> acc * a + b
-// converges to b / (1 - a) = 0.1, so no value overflows or turns denormal.
 constexpr long kSteps = 10'000'000;  // about 15 ms per round on one AVX-512 core
 
-VIT_AVX512F float fma_chains_avx512(float a_value) {
-  const __m512 a = _mm512_set1_ps(a_value), b = _mm512_set1_ps(1e-7f);
-  __m512 acc[12];
-#pragma GCC unroll 12
-  for (int i = 0; i < 12; ++i) acc[i] = _mm512_set1_ps(static_cast<float>(i));
-  for (long step = 0; step < kSteps; ++step) {
-#pragma GCC unroll 12
-    for (int i = 0; i < 12; ++i) acc[i] = _mm512_fmadd_ps(acc[i], a, b);
-  }
-  __m512 sum = acc[0];
-#pragma GCC unroll 12
-  for (int i = 1; i < 12; ++i) sum = _mm512_add_ps(sum, acc[i]);
-  return _mm512_reduce_add_ps(sum);
-}
+template <int Lanes> struct FloatVector;  // GCC vector types (an alias template would drop the attribute)
+template <> struct FloatVector<16> { typedef float type __attribute__((vector_size(64))); };
+template <> struct FloatVector<8> { typedef float type __attribute__((vector_size(32))); };
 
-__attribute__((target("avx2,fma"))) float fma_chains_avx2(float a_value) {
-  const __m256 a = _mm256_set1_ps(a_value), b = _mm256_set1_ps(1e-7f);
-  __m256 acc[10];
-#pragma GCC unroll 10
-  for (int i = 0; i < 10; ++i) acc[i] = _mm256_set1_ps(static_cast<float>(i));
+// `Chains` independent accumulators: two FMA ports with four cycles of latency need eight in
+// flight, and twelve (AVX-512, 32 registers) or ten (AVX2, 16) still leave the constants
+// registers. acc -> acc * a + b converges to b / (1 - a) = 0.1, so nothing overflows or turns
+// denormal. Inlined into a caller compiled for the instruction set, where each step is one FMA.
+template <int Lanes, int Chains>
+[[gnu::always_inline]] inline float fma_chains(float a_value) {
+  using Vector = typename FloatVector<Lanes>::type;
+  const Vector a = Vector{} + a_value, b = Vector{} + 1e-7f;
+  Vector acc[Chains];
+#pragma GCC unroll 16
+  for (int i = 0; i < Chains; ++i) acc[i] = Vector{} + static_cast<float>(i);
   for (long step = 0; step < kSteps; ++step) {
-#pragma GCC unroll 10
-    for (int i = 0; i < 10; ++i) acc[i] = _mm256_fmadd_ps(acc[i], a, b);
+#pragma GCC unroll 16
+    for (int i = 0; i < Chains; ++i) acc[i] = acc[i] * a + b;
   }
-  __m256 sum = acc[0];
-#pragma GCC unroll 10
-  for (int i = 1; i < 10; ++i) sum = _mm256_add_ps(sum, acc[i]);
-  float lanes[8];
-  _mm256_storeu_ps(lanes, sum);
+  Vector sum = acc[0];
+#pragma GCC unroll 16
+  for (int i = 1; i < Chains; ++i) sum += acc[i];
+  float lanes[Lanes];
+  __builtin_memcpy(lanes, &sum, sizeof lanes);
   float total = 0;
   for (float x : lanes) total += x;
   return total;
+}
+
+// fp-contract=fast makes acc * a + b one FMA whatever the build's own setting.
+__attribute__((target("avx512f"), optimize("fp-contract=fast"))) float fma_chains_avx512(float a) {
+  return fma_chains<16, 12>(a);
+}
+__attribute__((target("avx2,fma"), optimize("fp-contract=fast"))) float fma_chains_avx2(float a) {
+  return fma_chains<8, 10>(a);
 }
 
 struct Kernel {
