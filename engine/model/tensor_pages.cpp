@@ -6,12 +6,6 @@ namespace vit {
 
 namespace {
 
-// The bytes a tensor addresses (load_weights checked that they lie inside its storage).
-ByteView tensor_bytes(const StoredTensor& t) {
-  const size_t element = dtype_size(t.dtype);
-  return t.storage.slice(static_cast<size_t>(t.offset) * element, static_cast<size_t>(t.numel()) * element, "tensor");
-}
-
 // One span per file (per owner of the storages) from its first tensor byte to its last.
 std::vector<ByteView> file_spans(const std::map<std::string, StoredTensor>& tensors) {
   std::map<const void*, ByteView> spans;
@@ -38,7 +32,7 @@ TensorPages::TensorPages(const std::map<std::string, StoredTensor>& tensors, Map
 
 void TensorPages::reading(const StoredTensor& t) {
   let_go();
-  previous_ = tensor_bytes(t);
+  previous_ = t.storage;  // the tensor's bytes (and, in a torch file, any views' sharing them)
 }
 
 void TensorPages::let_go() {

@@ -21,7 +21,7 @@ class TensorPages {
   // `t` is read next: the pages of the tensor read before it are dropped. Mapped on demand,
   // that is every page of the files mapped so far, since reading a tensor maps the whole
   // page-cache folio around it (2 MiB where Linux 6.x keeps large folios), beyond the tensor;
-  // populated up front, the previous tensor's own pages.
+  // populated up front, the pages of the previous tensor's storage.
   void reading(const StoredTensor& t);
 
  private:
@@ -29,7 +29,7 @@ class TensorPages {
 
   bool on_demand_;
   std::vector<ByteView> files_;  // the span of each file's tensors
-  ByteView previous_;            // the tensor read last
+  ByteView previous_;            // the storage of the tensor read last
 };
 
 }  // namespace vit
