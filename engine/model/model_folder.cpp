@@ -171,7 +171,7 @@ VitModel load_model(const std::string& dir, std::optional<Precision> precision, 
   const auto find = [&](const std::string& name) -> const StoredTensor* {
     const auto it = tensors.find(name);
     if (it == tensors.end()) return nullptr;
-    resident.reading(it->second);  // load_weights copies the small ones; the matrices come later
+    resident.looking_up(it->second);
     return &it->second;
   };
   VitWeights weights = load_weights(config, find, names, where, /*defer_matrices=*/true);

@@ -35,6 +35,10 @@ void TensorPages::reading(const StoredTensor& t) {
   previous_ = t.storage;  // the tensor's bytes (and, in a torch file, any views' sharing them)
 }
 
+void TensorPages::looking_up(const StoredTensor&) {
+  if (on_demand_) let_go();
+}
+
 void TensorPages::let_go() {
   if (on_demand_) {
     for (const ByteView& file : files_) release_mapped_pages(file);

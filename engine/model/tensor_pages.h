@@ -23,6 +23,10 @@ class TensorPages {
   // page-cache folio around it (2 MiB where Linux 6.x keeps large folios), beyond the tensor;
   // populated up front, the pages of the previous tensor's storage.
   void reading(const StoredTensor& t);
+  // `t` may be read next, or only looked at (load_weights copies the small tensors and leaves
+  // the matrices for later). Mapped on demand, every page mapped so far is dropped; populated,
+  // nothing is, so that the matrices' pages stay mapped until they are read.
+  void looking_up(const StoredTensor& t);
 
  private:
   void let_go();
