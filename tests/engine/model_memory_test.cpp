@@ -12,6 +12,7 @@
 #include "engine/model/vit_weights.h"
 #include "formats/error.h"
 #include "formats/json_file.h"
+#include "formats/mapped_file.h"
 #include "formats/safetensors.h"
 #include "test_support/shared_data.h"
 
@@ -129,6 +130,27 @@ TEST(ModelMemory, ABfloat16LoadHoldsOnlyTheMatrixBeingPacked) {
   EXPECT_GT(file, size_t{48} << 20);
   // The patch embedding's matrix (1.5 MiB) may still be mapped, in folios of up to 2 MiB.
   EXPECT_LT(resident_when_packing_starts, size_t{6} << 20) << "of a " << file << "-byte file";
+}
+
+// The resident bytes of `path` right after map_file populates it.
+size_t resident_bytes_of_mapped_after_populate(const std::string& path) {
+  const ByteView mapped = map_file(path, MapPages::Populate);
+  return resident_bytes_of_mapped(path);
+}
+
+// A float32 load maps the whole file at once (a fault per page costs more) and keeps each
+// matrix mapped until it is packed: looking the tensors up drops nothing.
+TEST(ModelMemory, AFloat32LoadKeepsTheMatricesMappedUntilTheyArePacked) {
+  const std::string dir = wide_float_folder();
+  const size_t file = std::filesystem::file_size(dir + "/model.safetensors");
+  if (resident_bytes_of_mapped_after_populate(dir + "/model.safetensors") < file * 9 / 10)
+    GTEST_SKIP() << "this kernel does not populate mappings (MADV_POPULATE_READ is Linux 5.14+)";
+  size_t resident_when_packing_starts = 0;
+  load_model(dir, Precision::F32, "", [&](float fraction) {
+    if (fraction == 0.0f) resident_when_packing_starts = resident_bytes_of_mapped("/model.safetensors");
+    return true;
+  });
+  EXPECT_GT(resident_when_packing_starts, file * 9 / 10) << "of a " << file << "-byte file";
 }
 
 }  // namespace
